@@ -1,0 +1,3 @@
+module destek
+
+go 1.26.8
