@@ -14,7 +14,7 @@ func TestAccounts(t *testing.T) {
 
 	var reseller, sub desk.Account
 	r := agent.do("POST", "/api/v1/accounts", map[string]any{"name": "Bayi A.Ş.", "kind": "reseller", "email": "Bayi@Example.com", "phone": "+90 (212) 555-0101"}).want(http.StatusCreated).into(&reseller)
-	if reseller.Status != desk.AccountActive || reseller.Email != "bayi@example.com" || reseller.Phone != "+902125550101" || r.header.Get("Location") != path("/api/v1/accounts/%d", reseller.ID) {
+	if reseller.Status != desk.AccountActive || reseller.Email != "bayi@example.com" || reseller.Phone != "+902125550101" || r.header.Get("Location") != urlf("/api/v1/accounts/%d", reseller.ID) {
 		t.Fatalf("account = %+v", reseller)
 	}
 	agent.do("POST", "/api/v1/accounts", map[string]any{"name": "Alt müşteri", "kind": "individual", "parent_id": reseller.ID}).want(http.StatusCreated).into(&sub)
@@ -22,7 +22,7 @@ func TestAccounts(t *testing.T) {
 		t.Fatalf("sub-account = %+v", sub)
 	}
 	var got desk.Account
-	agent.do("GET", path("/api/v1/accounts/%d", sub.ID), nil).want(http.StatusOK).into(&got)
+	agent.do("GET", urlf("/api/v1/accounts/%d", sub.ID), nil).want(http.StatusOK).into(&got)
 	if got.Name != "Alt müşteri" {
 		t.Fatalf("GET = %+v", got)
 	}
@@ -37,17 +37,17 @@ func TestAccounts(t *testing.T) {
 		t.Fatalf("q=bayi = %+v", l.Items)
 	}
 
-	agent.do("PATCH", path("/api/v1/accounts/%d", sub.ID), map[string]any{"name": "Alt Müşteri Ltd", "kind": "corporate", "parent_id": nil}).want(http.StatusOK).into(&got)
+	agent.do("PATCH", urlf("/api/v1/accounts/%d", sub.ID), map[string]any{"name": "Alt Müşteri Ltd", "kind": "corporate", "parent_id": nil}).want(http.StatusOK).into(&got)
 	if got.Name != "Alt Müşteri Ltd" || got.Kind != desk.AccountCorporate || got.ParentID != nil {
 		t.Fatalf("patched = %+v", got)
 	}
 	// Suspension is the level-3 sanction: supervisors only.
-	agent.do("PATCH", path("/api/v1/accounts/%d", sub.ID), map[string]any{"status": "suspended"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
-	agent.do("PATCH", path("/api/v1/accounts/%d", sub.ID), map[string]any{"name": "Sneaky", "status": "closed"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
+	agent.do("PATCH", urlf("/api/v1/accounts/%d", sub.ID), map[string]any{"status": "suspended"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
+	agent.do("PATCH", urlf("/api/v1/accounts/%d", sub.ID), map[string]any{"name": "Sneaky", "status": "closed"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
 	if a := e.mustAccount(sub.ID); a.Status != desk.AccountActive || a.Name != "Alt Müşteri Ltd" {
 		t.Fatalf("a refused change went through: %+v", a)
 	}
-	sup.do("PATCH", path("/api/v1/accounts/%d", sub.ID), map[string]any{"status": "suspended"}).want(http.StatusOK).into(&got)
+	sup.do("PATCH", urlf("/api/v1/accounts/%d", sub.ID), map[string]any{"status": "suspended"}).want(http.StatusOK).into(&got)
 	if got.Status != desk.AccountSuspended {
 		t.Fatalf("status = %s", got.Status)
 	}
@@ -74,9 +74,9 @@ func TestAccounts(t *testing.T) {
 		`{"email": "nope"}`:  "email",
 		`{"unknown": "нет"}`: "unknown",
 	} {
-		sup.do("PATCH", path("/api/v1/accounts/%d", sub.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
+		sup.do("PATCH", urlf("/api/v1/accounts/%d", sub.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
 	}
-	sup.do("PATCH", path("/api/v1/accounts/%d", reseller.ID), fmt.Sprintf(`{"parent_id": %d}`, reseller.ID)).wantError(http.StatusBadRequest, desk.EINVALID, "parent_id")
+	sup.do("PATCH", urlf("/api/v1/accounts/%d", reseller.ID), fmt.Sprintf(`{"parent_id": %d}`, reseller.ID)).wantError(http.StatusBadRequest, desk.EINVALID, "parent_id")
 	if e.auditCount() != before {
 		t.Fatal("refused account requests wrote audit events")
 	}
@@ -99,7 +99,7 @@ func TestAuthorisedContacts(t *testing.T) {
 	agent, sup := e.as(desk.RoleAgent), e.as(desk.RoleSupervisor)
 	var acct desk.Account
 	agent.do("POST", "/api/v1/accounts", map[string]any{"name": "Atak Ltd", "kind": "corporate"}).want(http.StatusCreated).into(&acct)
-	url := path("/api/v1/accounts/%d/authorised-contacts", acct.ID)
+	url := urlf("/api/v1/accounts/%d/authorised-contacts", acct.ID)
 
 	// Who may be verified for critical operations is a supervisor's call.
 	agent.do("POST", url, map[string]any{"name": "Mehmet", "email": "m@atak.example", "role": "owner"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
@@ -126,10 +126,10 @@ func TestAuthorisedContacts(t *testing.T) {
 	sup.do("POST", "/api/v1/accounts/99999/authorised-contacts", map[string]any{"name": "x", "email": "a@b.co", "role": "owner"}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	agent.do("GET", "/api/v1/accounts/99999/authorised-contacts", nil).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 
-	agent.do("DELETE", path("%s/%d", url, ac.ID), nil).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
-	sup.do("DELETE", path("%s/x", url), nil).wantError(http.StatusBadRequest, desk.EINVALID, "contact_id")
-	sup.do("DELETE", path("%s/%d", url, ac.ID), nil).want(http.StatusNoContent)
-	sup.do("DELETE", path("%s/%d", url, ac.ID), nil).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
+	agent.do("DELETE", urlf("%s/%d", url, ac.ID), nil).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
+	sup.do("DELETE", urlf("%s/x", url), nil).wantError(http.StatusBadRequest, desk.EINVALID, "contact_id")
+	sup.do("DELETE", urlf("%s/%d", url, ac.ID), nil).want(http.StatusNoContent)
+	sup.do("DELETE", urlf("%s/%d", url, ac.ID), nil).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	agent.do("GET", url, nil).want(http.StatusOK).into(&l)
 	if len(l.Items) != 0 {
 		t.Fatalf("after removal = %+v", l.Items)
@@ -149,21 +149,21 @@ func TestContacts(t *testing.T) {
 	}
 	c.do("POST", "/api/v1/contacts", map[string]any{"channel": "phone", "address": "0532 555 0102"}).wantError(http.StatusConflict, desk.ECONFLICT, "")
 	var linked desk.Contact
-	c.do("PATCH", path("/api/v1/contacts/%d", ct.ID), map[string]any{"account_id": acct.ID}).want(http.StatusOK).into(&linked)
+	c.do("PATCH", urlf("/api/v1/contacts/%d", ct.ID), map[string]any{"account_id": acct.ID}).want(http.StatusOK).into(&linked)
 	if linked.AccountID == nil || *linked.AccountID != acct.ID || linked.Name != "Ali" {
 		t.Fatalf("linked = %+v", linked)
 	}
 	var l listResponse[desk.Contact]
-	c.do("GET", path("/api/v1/contacts?account_id=%d", acct.ID), nil).want(http.StatusOK).into(&l)
+	c.do("GET", urlf("/api/v1/contacts?account_id=%d", acct.ID), nil).want(http.StatusOK).into(&l)
 	if len(l.Items) != 1 || l.Items[0].ID != ct.ID || l.NextCursor == nil {
 		t.Fatalf("list = %+v", l)
 	}
-	c.do("PATCH", path("/api/v1/contacts/%d", ct.ID), `{"account_id": null, "name": "Ali Veli"}`).want(http.StatusOK).into(&linked)
+	c.do("PATCH", urlf("/api/v1/contacts/%d", ct.ID), `{"account_id": null, "name": "Ali Veli"}`).want(http.StatusOK).into(&linked)
 	if linked.AccountID != nil || linked.Name != "Ali Veli" {
 		t.Fatalf("unlinked = %+v", linked)
 	}
 	var got desk.Contact
-	c.do("GET", path("/api/v1/contacts/%d", ct.ID), nil).want(http.StatusOK).into(&got)
+	c.do("GET", urlf("/api/v1/contacts/%d", ct.ID), nil).want(http.StatusOK).into(&got)
 	if got.Name != "Ali Veli" {
 		t.Fatalf("GET = %+v", got)
 	}
@@ -177,9 +177,9 @@ func TestContacts(t *testing.T) {
 	} {
 		c.do("POST", "/api/v1/contacts", body).wantError(http.StatusBadRequest, desk.EINVALID, field)
 	}
-	c.do("PATCH", path("/api/v1/contacts/%d", ct.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "")
-	c.do("PATCH", path("/api/v1/contacts/%d", ct.ID), `{"account_id": 9999}`).wantError(http.StatusBadRequest, desk.EINVALID, "account_id")
-	c.do("PATCH", path("/api/v1/contacts/%d", ct.ID), `{"address": "x"}`).wantError(http.StatusBadRequest, desk.EINVALID, "address")
+	c.do("PATCH", urlf("/api/v1/contacts/%d", ct.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "")
+	c.do("PATCH", urlf("/api/v1/contacts/%d", ct.ID), `{"account_id": 9999}`).wantError(http.StatusBadRequest, desk.EINVALID, "account_id")
+	c.do("PATCH", urlf("/api/v1/contacts/%d", ct.ID), `{"address": "x"}`).wantError(http.StatusBadRequest, desk.EINVALID, "address")
 	c.do("GET", "/api/v1/contacts?channel=fax", nil).wantError(http.StatusBadRequest, desk.EINVALID, "channel")
 	c.do("GET", "/api/v1/contacts/9999", nil).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 }

@@ -26,24 +26,24 @@ func TestAgents(t *testing.T) {
 		t.Fatalf("agents = %d", len(l.Items))
 	}
 	var got desk.Agent
-	e.as(desk.RoleAgent).do("GET", path("/api/v1/agents/%d", a.ID), nil).want(http.StatusOK).into(&got)
+	e.as(desk.RoleAgent).do("GET", urlf("/api/v1/agents/%d", a.ID), nil).want(http.StatusOK).into(&got)
 
-	admin.do("PATCH", path("/api/v1/agents/%d", a.ID), map[string]any{"role": "supervisor", "name": "Kıdemli"}).want(http.StatusOK).into(&got)
+	admin.do("PATCH", urlf("/api/v1/agents/%d", a.ID), map[string]any{"role": "supervisor", "name": "Kıdemli"}).want(http.StatusOK).into(&got)
 	if got.Role != desk.RoleSupervisor || got.Name != "Kıdemli" {
 		t.Fatalf("patched = %+v", got)
 	}
 	// Admins cannot lock themselves out.
 	self := e.agents[desk.RoleAdmin].ID
-	admin.do("PATCH", path("/api/v1/agents/%d", self), map[string]any{"role": "agent"}).wantError(http.StatusConflict, desk.ECONFLICT, "role")
-	admin.do("PATCH", path("/api/v1/agents/%d", self), map[string]any{"active": false}).wantError(http.StatusConflict, desk.ECONFLICT, "active")
-	admin.do("PATCH", path("/api/v1/agents/%d", self), map[string]any{"name": "Yönetici"}).want(http.StatusOK)
+	admin.do("PATCH", urlf("/api/v1/agents/%d", self), map[string]any{"role": "agent"}).wantError(http.StatusConflict, desk.ECONFLICT, "role")
+	admin.do("PATCH", urlf("/api/v1/agents/%d", self), map[string]any{"active": false}).wantError(http.StatusConflict, desk.ECONFLICT, "active")
+	admin.do("PATCH", urlf("/api/v1/agents/%d", self), map[string]any{"name": "Yönetici"}).want(http.StatusOK)
 
 	// An admin resets a password: the old one stops working.
-	admin.do("POST", path("/api/v1/agents/%d/password", a.ID), map[string]any{"password": "ikinci parola 2026"}).want(http.StatusNoContent)
+	admin.do("POST", urlf("/api/v1/agents/%d/password", a.ID), map[string]any{"password": "ikinci parola 2026"}).want(http.StatusNoContent)
 	e.anon().do("POST", "/api/v1/auth/login", map[string]string{"email": "yeni@destek.test", "password": "ilk parola 2026"}).want(http.StatusUnauthorized)
 	e.anon().do("POST", "/api/v1/auth/login", map[string]string{"email": "yeni@destek.test", "password": "ikinci parola 2026"}).want(http.StatusOK)
 	// Resetting one's own keeps one's session.
-	admin.do("POST", path("/api/v1/agents/%d/password", self), map[string]any{"password": "yönetici parolası"}).want(http.StatusNoContent)
+	admin.do("POST", urlf("/api/v1/agents/%d/password", self), map[string]any{"password": "yönetici parolası"}).want(http.StatusNoContent)
 	admin.do("GET", "/api/v1/auth/me", nil).want(http.StatusOK)
 
 	before := e.auditCount()
@@ -66,9 +66,9 @@ func TestAgents(t *testing.T) {
 		`{"email": "a@b.co"}`:  "email",
 		`{"password": "xxxx"}`: "password",
 	} {
-		admin.do("PATCH", path("/api/v1/agents/%d", a.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
+		admin.do("PATCH", urlf("/api/v1/agents/%d", a.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
 	}
-	admin.do("POST", path("/api/v1/agents/%d/password", a.ID), map[string]any{"password": "short"}).wantError(http.StatusBadRequest, desk.EINVALID, "password")
+	admin.do("POST", urlf("/api/v1/agents/%d/password", a.ID), map[string]any{"password": "short"}).wantError(http.StatusBadRequest, desk.EINVALID, "password")
 	admin.do("POST", "/api/v1/agents/99999/password", map[string]any{"password": "long enough pw"}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	admin.do("PATCH", "/api/v1/agents/99999", map[string]any{"name": "x"}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	if e.auditCount() != before {
@@ -127,15 +127,15 @@ func TestSearch(t *testing.T) {
 func TestAudit(t *testing.T) {
 	e := newEnv(t)
 	tk := e.createTicket(desk.RoleAgent, "auditlist@example.com")
-	e.as(desk.RoleAgent).do("POST", path("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": "open"}).want(http.StatusOK)
+	e.as(desk.RoleAgent).do("POST", urlf("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": "open"}).want(http.StatusOK)
 
 	var l listResponse[desk.AuditEvent]
-	e.as(desk.RoleSupervisor).do("GET", path("/api/v1/audit?entity_type=ticket&entity_id=%d&limit=1", tk.ID), nil).want(http.StatusOK).into(&l)
+	e.as(desk.RoleSupervisor).do("GET", urlf("/api/v1/audit?entity_type=ticket&entity_id=%d&limit=1", tk.ID), nil).want(http.StatusOK).into(&l)
 	if len(l.Items) != 1 || l.Items[0].EntityID != tk.ID || l.NextCursor == nil || *l.NextCursor == "" {
 		t.Fatalf("first page = %+v", l)
 	}
 	var next listResponse[desk.AuditEvent]
-	e.as(desk.RoleSupervisor).do("GET", path("/api/v1/audit?entity_type=ticket&entity_id=%d&limit=1&cursor=%s", tk.ID, *l.NextCursor), nil).want(http.StatusOK).into(&next)
+	e.as(desk.RoleSupervisor).do("GET", urlf("/api/v1/audit?entity_type=ticket&entity_id=%d&limit=1&cursor=%s", tk.ID, *l.NextCursor), nil).want(http.StatusOK).into(&next)
 	if len(next.Items) != 1 || next.Items[0].ID == l.Items[0].ID {
 		t.Fatalf("second page = %+v", next)
 	}

@@ -27,7 +27,7 @@ func TestHealthAndReadiness(t *testing.T) {
 func TestMetricsAreLabelledByRoutePattern(t *testing.T) {
 	e := newEnv(t)
 	tk := e.createTicket(desk.RoleAgent, "metrics@example.com")
-	e.as(desk.RoleAgent).do("GET", path("/api/v1/tickets/%d", tk.ID), nil).want(http.StatusOK)
+	e.as(desk.RoleAgent).do("GET", urlf("/api/v1/tickets/%d", tk.ID), nil).want(http.StatusOK)
 	e.as(desk.RoleAgent).do("GET", "/api/v1/tickets/987654", nil).want(http.StatusNotFound)
 	e.anon().do("GET", "/no/such/path/12345", nil).want(http.StatusNotFound)
 

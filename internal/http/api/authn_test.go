@@ -224,7 +224,7 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 
 	// Revoked: refused at once, although its lookup was cached.
-	admin.do("DELETE", path("/api/v1/tokens/%d", created.Token.ID), nil).want(http.StatusNoContent)
+	admin.do("DELETE", urlf("/api/v1/tokens/%d", created.Token.ID), nil).want(http.StatusNoContent)
 	c.do("GET", "/api/v1/queues", nil).wantError(http.StatusUnauthorized, desk.EUNAUTHORIZED, "")
 
 	admin.do("POST", "/api/v1/tokens", map[string]string{"name": "", "role": "agent"}).wantError(http.StatusBadRequest, desk.EINVALID, "name")
@@ -242,7 +242,7 @@ func TestTokenRevokedOnAnotherNodeStopsWorkingAfterTheCacheTTL(t *testing.T) {
 	c := other.anon()
 	c.bearer = created.Secret
 	c.do("GET", "/api/v1/queues", nil).want(http.StatusOK)
-	s.as(desk.RoleAdmin).do("DELETE", path("/api/v1/tokens/%d", created.Token.ID), nil).want(http.StatusNoContent)
+	s.as(desk.RoleAdmin).do("DELETE", urlf("/api/v1/tokens/%d", created.Token.ID), nil).want(http.StatusNoContent)
 	deadline := time.Now().Add(5 * time.Second)
 	for c.do("GET", "/api/v1/queues", nil).status != http.StatusUnauthorized {
 		if time.Now().After(deadline) {
@@ -271,7 +271,7 @@ func TestSessionEndsWhenTheAgentIsDeactivatedOrThePasswordChanges(t *testing.T) 
 	e.as(desk.RoleAgent).do("POST", "/api/v1/auth/password", map[string]string{"current_password": "x", "new_password": "a brand new password"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
 
 	// Deactivation ends the session at its next request.
-	e.as(desk.RoleAdmin).do("PATCH", path("/api/v1/agents/%d", agent.ID), map[string]any{"active": false}).want(http.StatusOK)
+	e.as(desk.RoleAdmin).do("PATCH", urlf("/api/v1/agents/%d", agent.ID), map[string]any{"active": false}).want(http.StatusOK)
 	second.do("GET", "/api/v1/auth/me", nil).wantError(http.StatusUnauthorized, desk.EUNAUTHORIZED, "")
 }
 
@@ -280,11 +280,11 @@ func TestActorIsRecordedInAudit(t *testing.T) {
 	sup := e.login(desk.RoleSupervisor)
 	var tk desk.Ticket
 	sup.do("POST", "/api/v1/tickets", ticketBody("audit-actor@example.com")).want(http.StatusCreated).into(&tk)
-	sup.do("PATCH", path("/api/v1/tickets/%d", tk.ID), map[string]any{"scope_category": "dns"}).want(http.StatusOK)
-	e.as(desk.RoleAgent).do("PATCH", path("/api/v1/tickets/%d", tk.ID), map[string]any{"priority": "high"}).want(http.StatusOK)
+	sup.do("PATCH", urlf("/api/v1/tickets/%d", tk.ID), map[string]any{"scope_category": "dns"}).want(http.StatusOK)
+	e.as(desk.RoleAgent).do("PATCH", urlf("/api/v1/tickets/%d", tk.ID), map[string]any{"priority": "high"}).want(http.StatusOK)
 
 	var l listResponse[desk.AuditEvent]
-	sup.do("GET", path("/api/v1/audit?entity_type=ticket&entity_id=%d", tk.ID), nil).want(http.StatusOK).into(&l)
+	sup.do("GET", urlf("/api/v1/audit?entity_type=ticket&entity_id=%d", tk.ID), nil).want(http.StatusOK).into(&l)
 	var sawAgent, sawToken bool
 	for _, ev := range l.Items {
 		if ev.Actor.Kind == desk.ActorAgent && ev.Actor.ID == e.agents[desk.RoleSupervisor].ID && strings.Contains(string(ev.After), "dns") {

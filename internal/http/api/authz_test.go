@@ -69,8 +69,8 @@ func TestActionsThatNeedMoreThanTheirRoute(t *testing.T) {
 		body        any
 		least       desk.AgentRole
 	}{
-		{"POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": b.ID, "kind": "merged"}, desk.RoleSupervisor},
-		{"PATCH", path("/api/v1/accounts/%d", acct.ID), map[string]any{"status": "suspended"}, desk.RoleSupervisor},
+		{"POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": b.ID, "kind": "merged"}, desk.RoleSupervisor},
+		{"PATCH", urlf("/api/v1/accounts/%d", acct.ID), map[string]any{"status": "suspended"}, desk.RoleSupervisor},
 	}
 	for _, tc := range cases {
 		for _, role := range []desk.AgentRole{desk.RoleAgent, desk.RoleSupervisor} {

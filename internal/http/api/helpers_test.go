@@ -282,6 +282,6 @@ func (e *env) auditCount() int {
 	}
 }
 
-func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+func urlf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
 func t0() context.Context { return context.Background() }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"destek/internal/desk"
@@ -91,6 +92,9 @@ func (s *server) appendMessage(w http.ResponseWriter, r *http.Request, id int64,
 	t, err := s.store.Ticket(ctx, id)
 	if err != nil {
 		return err
+	}
+	if t.MergedIntoID != nil && dir != desk.Note {
+		return &desk.Error{Code: desk.ECONFLICT, Message: fmt.Sprintf("ticket %d was merged into ticket %d; write there", t.ID, *t.MergedIntoID)}
 	}
 	next, err := desk.StatusAfterMessage(t.Status, dir, reopen)
 	if err != nil {

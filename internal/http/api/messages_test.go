@@ -17,7 +17,7 @@ func TestRepliesMoveTheStatusAndClosedTicketsNeedReopen(t *testing.T) {
 	e := newEnv(t)
 	agent := e.login(desk.RoleAgent)
 	tk := e.createTicket(desk.RoleAgent, "reply@example.com")
-	url := path("/api/v1/tickets/%d/messages", tk.ID)
+	url := urlf("/api/v1/tickets/%d/messages", tk.ID)
 
 	var out messageResponse
 	agent.do("POST", url, map[string]any{"text": "Merhaba, panelden alabilirsiniz."}).want(http.StatusCreated).into(&out)
@@ -30,7 +30,7 @@ func TestRepliesMoveTheStatusAndClosedTicketsNeedReopen(t *testing.T) {
 		t.Fatalf("inbound: message %+v, ticket status %s", out.Message, out.Ticket.Status)
 	}
 
-	agent.do("POST", path("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": "closed"}).want(http.StatusOK)
+	agent.do("POST", urlf("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": "closed"}).want(http.StatusOK)
 	count := len(e.messages(tk.ID))
 	for _, dir := range []string{"outbound", "inbound"} {
 		m := agent.do("POST", url, map[string]any{"direction": dir, "text": "bir şey daha"}).wantError(http.StatusConflict, desk.ECONFLICT, "reopen")
@@ -42,7 +42,7 @@ func TestRepliesMoveTheStatusAndClosedTicketsNeedReopen(t *testing.T) {
 		t.Fatalf("a refused reply was stored (%d → %d messages) or moved the ticket", count, n)
 	}
 	// A note is fine on a closed ticket and leaves it closed.
-	agent.do("POST", path("/api/v1/tickets/%d/notes", tk.ID), map[string]any{"text": "müşteri tekrar yazdı"}).want(http.StatusCreated).into(&out)
+	agent.do("POST", urlf("/api/v1/tickets/%d/notes", tk.ID), map[string]any{"text": "müşteri tekrar yazdı"}).want(http.StatusCreated).into(&out)
 	if out.Message.Direction != desk.Note || out.Ticket.Status != desk.StatusClosed {
 		t.Fatalf("note: %+v, status %s", out.Message, out.Ticket.Status)
 	}
@@ -61,7 +61,7 @@ func TestAddMessageRefusesBadInput(t *testing.T) {
 	e := newEnv(t)
 	c := e.as(desk.RoleAgent)
 	tk := e.createTicket(desk.RoleAgent, "badmsg@example.com")
-	url := path("/api/v1/tickets/%d/messages", tk.ID)
+	url := urlf("/api/v1/tickets/%d/messages", tk.ID)
 	count := len(e.messages(tk.ID))
 	for body, field := range map[string]string{
 		`{}`:                                   "text",
@@ -78,7 +78,7 @@ func TestAddMessageRefusesBadInput(t *testing.T) {
 	} {
 		c.do("POST", url, body).wantError(http.StatusBadRequest, desk.EINVALID, field)
 	}
-	c.do("POST", path("/api/v1/tickets/%d/notes", tk.ID), `{"text": "x", "direction": "outbound"}`).wantError(http.StatusBadRequest, desk.EINVALID, "direction")
+	c.do("POST", urlf("/api/v1/tickets/%d/notes", tk.ID), `{"text": "x", "direction": "outbound"}`).wantError(http.StatusBadRequest, desk.EINVALID, "direction")
 	c.do("POST", "/api/v1/tickets/99999/messages", `{"text": "x"}`).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	c.do("POST", "/api/v1/tickets/x/messages", `{"text": "x"}`).wantError(http.StatusBadRequest, desk.EINVALID, "id")
 	c.do("GET", "/api/v1/tickets/99999/messages", nil).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
@@ -134,7 +134,7 @@ func TestAttachments(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.MaxAttachmentBytes = 4096; c.MaxAttachments = 2; c.MaxUploadBytes = 64 << 10 })
 	c := e.as(desk.RoleAgent)
 	tk := e.createTicket(desk.RoleAgent, "files@example.com")
-	url := path("/api/v1/tickets/%d/messages", tk.ID)
+	url := urlf("/api/v1/tickets/%d/messages", tk.ID)
 
 	html := []byte("<html><script>alert(1)</script></html>")
 	var out messageResponse
@@ -155,7 +155,7 @@ func TestAttachments(t *testing.T) {
 		t.Errorf("second attachment = %+v", as[1])
 	}
 
-	r := c.do("GET", path("/api/v1/attachments/%d", as[1].ID), nil).want(http.StatusOK)
+	r := c.do("GET", urlf("/api/v1/attachments/%d", as[1].ID), nil).want(http.StatusOK)
 	if !bytes.Equal(r.body, html) {
 		t.Fatalf("downloaded %q", r.body)
 	}
@@ -171,7 +171,7 @@ func TestAttachments(t *testing.T) {
 	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
 		t.Errorf("CSP %q does not sandbox", csp)
 	}
-	r = c.do("GET", path("/api/v1/attachments/%d", as[0].ID), nil).want(http.StatusOK)
+	r = c.do("GET", urlf("/api/v1/attachments/%d", as[0].ID), nil).want(http.StatusOK)
 	if d := r.header.Get("Content-Disposition"); !strings.HasPrefix(d, "attachment; filename*=utf-8''") {
 		t.Errorf("non-ASCII file name disposition %q", d)
 	}
@@ -179,7 +179,7 @@ func TestAttachments(t *testing.T) {
 	c.do("GET", "/api/v1/attachments/zz", nil).wantError(http.StatusBadRequest, desk.EINVALID, "id")
 
 	// A note with an attachment and no text; a new ticket with one.
-	c.send(e.multipartRequest(path("/api/v1/tickets/%d/notes", tk.ID), payload(map[string]any{}),
+	c.send(e.multipartRequest(urlf("/api/v1/tickets/%d/notes", tk.ID), payload(map[string]any{}),
 		upload{field: "attachments", filename: "log.txt", data: []byte("line 1\n")})).want(http.StatusCreated)
 	var created desk.Ticket
 	body := ticketBody("files2@example.com")

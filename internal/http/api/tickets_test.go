@@ -22,7 +22,7 @@ func TestCreateTicket(t *testing.T) {
 	body["account_id"] = acct.ID
 	var tk desk.Ticket
 	r := e.as(desk.RoleAgent).do("POST", "/api/v1/tickets", body).want(http.StatusCreated).into(&tk)
-	if r.header.Get("Location") != path("/api/v1/tickets/%d", tk.ID) {
+	if r.header.Get("Location") != urlf("/api/v1/tickets/%d", tk.ID) {
 		t.Errorf("Location = %q", r.header.Get("Location"))
 	}
 	if tk.Status != desk.StatusNew || tk.Queue != "billing" || tk.Priority != desk.PriorityHigh || tk.Channel != desk.ChannelEmail ||
@@ -34,7 +34,7 @@ func TestCreateTicket(t *testing.T) {
 		t.Fatalf("contact = %+v, %v", c, err)
 	}
 	var ms listResponse[desk.Message]
-	e.as(desk.RoleAgent).do("GET", path("/api/v1/tickets/%d/messages", tk.ID), nil).want(http.StatusOK).into(&ms)
+	e.as(desk.RoleAgent).do("GET", urlf("/api/v1/tickets/%d/messages", tk.ID), nil).want(http.StatusOK).into(&ms)
 	if len(ms.Items) != 1 || ms.Items[0].Direction != desk.Inbound || ms.Items[0].AuthorContactID == nil || *ms.Items[0].AuthorContactID != c.ID {
 		t.Fatalf("messages = %+v", ms.Items)
 	}
@@ -46,7 +46,7 @@ func TestCreateTicket(t *testing.T) {
 		t.Fatalf("second ticket = %+v", tk2)
 	}
 	var got desk.Ticket
-	e.as(desk.RoleAgent).do("GET", path("/api/v1/tickets/%d", tk.ID), nil).want(http.StatusOK).into(&got)
+	e.as(desk.RoleAgent).do("GET", urlf("/api/v1/tickets/%d", tk.ID), nil).want(http.StatusOK).into(&got)
 	if got.ID != tk.ID || got.Subject != tk.Subject {
 		t.Fatalf("GET = %+v", got)
 	}
@@ -140,9 +140,9 @@ func TestListTicketsFiltersAndPages(t *testing.T) {
 		ids = append(ids, e.createTicket(desk.RoleAgent, fmt.Sprintf("list%d@example.com", i)).ID)
 	}
 	agentID := e.agents[desk.RoleAgent].ID
-	c.do("POST", path("/api/v1/tickets/%d/assign", ids[0]), map[string]any{"assignee_id": agentID}).want(http.StatusOK)
-	c.do("POST", path("/api/v1/tickets/%d/status", ids[1]), map[string]any{"status": "open"}).want(http.StatusOK)
-	c.do("PATCH", path("/api/v1/tickets/%d", ids[2]), map[string]any{"tags": []string{"vip"}, "priority": "urgent", "queue": "technical"}).want(http.StatusOK)
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", ids[0]), map[string]any{"assignee_id": agentID}).want(http.StatusOK)
+	c.do("POST", urlf("/api/v1/tickets/%d/status", ids[1]), map[string]any{"status": "open"}).want(http.StatusOK)
+	c.do("PATCH", urlf("/api/v1/tickets/%d", ids[2]), map[string]any{"tags": []string{"vip"}, "priority": "urgent", "queue": "technical"}).want(http.StatusOK)
 
 	list := func(q string) []int64 {
 		t.Helper()
@@ -160,7 +160,7 @@ func TestListTicketsFiltersAndPages(t *testing.T) {
 			t.Errorf("GET /api/v1/tickets%s = %v, want %v", q, got, want)
 		}
 	}
-	eq(path("?assignee_id=%d", agentID), ids[0])
+	eq(urlf("?assignee_id=%d", agentID), ids[0])
 	eq("?status=open", ids[1])
 	eq("?status=open&status=new&tag=vip", ids[2])
 	eq("?priority=urgent", ids[2])
@@ -168,7 +168,7 @@ func TestListTicketsFiltersAndPages(t *testing.T) {
 	if got := list("?unassigned=true"); len(got) != 4 {
 		t.Errorf("unassigned = %v", got)
 	}
-	eq(path("?contact_id=%d&channel=email", e.mustTicket(ids[3]).ContactID), ids[3])
+	eq(urlf("?contact_id=%d&channel=email", e.mustTicket(ids[3]).ContactID), ids[3])
 
 	// Pages of two walk all five, newest first, without repeats.
 	var all []int64
@@ -236,7 +236,7 @@ func TestUpdateTicket(t *testing.T) {
 	c.do("POST", "/api/v1/accounts", map[string]any{"name": "Kişi", "kind": "individual"}).want(http.StatusCreated).into(&acct)
 
 	var got desk.Ticket
-	c.do("PATCH", path("/api/v1/tickets/%d", tk.ID), map[string]any{
+	c.do("PATCH", urlf("/api/v1/tickets/%d", tk.ID), map[string]any{
 		"subject": "Yeni konu", "priority": "low", "queue": "technical", "scope_category": "dns", "tags": []string{"x"}, "account_id": acct.ID,
 	}).want(http.StatusOK).into(&got)
 	if got.Subject != "Yeni konu" || got.Priority != desk.PriorityLow || got.Queue != "technical" || got.ScopeCategory != "dns" ||
@@ -244,7 +244,7 @@ func TestUpdateTicket(t *testing.T) {
 		t.Fatalf("patched = %+v", got)
 	}
 	// null clears the account and the scope category; absent fields stay.
-	c.do("PATCH", path("/api/v1/tickets/%d", tk.ID), `{"account_id": null, "scope_category": null}`).want(http.StatusOK).into(&got)
+	c.do("PATCH", urlf("/api/v1/tickets/%d", tk.ID), `{"account_id": null, "scope_category": null}`).want(http.StatusOK).into(&got)
 	if got.AccountID != nil || got.ScopeCategory != "" || got.Subject != "Yeni konu" {
 		t.Fatalf("after clearing = %+v", got)
 	}
@@ -263,7 +263,7 @@ func TestUpdateTicket(t *testing.T) {
 		`{"tags": "vip"}`:                      "tags",
 		`{"subject": "ok", "priority": "bad"}`: "priority",
 	} {
-		c.do("PATCH", path("/api/v1/tickets/%d", tk.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
+		c.do("PATCH", urlf("/api/v1/tickets/%d", tk.ID), body).wantError(http.StatusBadRequest, desk.EINVALID, field)
 	}
 	if e.auditCount() != auditBefore {
 		t.Fatal("refused updates wrote audit events")
@@ -281,11 +281,11 @@ func TestAssignTicket(t *testing.T) {
 	sup := e.agents[desk.RoleSupervisor].ID
 
 	var got desk.Ticket
-	c.do("POST", path("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": sup}).want(http.StatusOK).into(&got)
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": sup}).want(http.StatusOK).into(&got)
 	if got.AssigneeID == nil || *got.AssigneeID != sup {
 		t.Fatalf("assignee = %v", got.AssigneeID)
 	}
-	c.do("POST", path("/api/v1/tickets/%d/assign", tk.ID), `{"assignee_id": null}`).want(http.StatusOK).into(&got)
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", tk.ID), `{"assignee_id": null}`).want(http.StatusOK).into(&got)
 	if got.AssigneeID != nil {
 		t.Fatalf("not unassigned: %v", *got.AssigneeID)
 	}
@@ -295,9 +295,9 @@ func TestAssignTicket(t *testing.T) {
 	if _, err := e.store.UpdateAgent(context.Background(), gone.ID, desk.AgentUpdate{Active: &off}); err != nil {
 		t.Fatal(err)
 	}
-	c.do("POST", path("/api/v1/tickets/%d/assign", tk.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
-	c.do("POST", path("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": 9999}).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
-	c.do("POST", path("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": gone.ID}).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", tk.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": 9999}).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
+	c.do("POST", urlf("/api/v1/tickets/%d/assign", tk.ID), map[string]any{"assignee_id": gone.ID}).wantError(http.StatusBadRequest, desk.EINVALID, "assignee_id")
 	c.do("POST", "/api/v1/tickets/9999/assign", map[string]any{"assignee_id": sup}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 	if e.mustTicket(tk.ID).AssigneeID != nil {
 		t.Fatal("a refused assignment assigned the ticket")
@@ -309,7 +309,7 @@ func TestTicketStatusTransitions(t *testing.T) {
 	c := e.as(desk.RoleAgent)
 	tk := e.createTicket(desk.RoleAgent, "status@example.com")
 	set := func(status string) *resp {
-		return c.do("POST", path("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": status})
+		return c.do("POST", urlf("/api/v1/tickets/%d/status", tk.ID), map[string]string{"status": status})
 	}
 	var got desk.Ticket
 	set("open").want(http.StatusOK).into(&got)
@@ -328,8 +328,8 @@ func TestTicketStatusTransitions(t *testing.T) {
 		t.Fatalf("reopened status %s", got.Status)
 	}
 	set("done").wantError(http.StatusBadRequest, desk.EINVALID, "status")
-	c.do("POST", path("/api/v1/tickets/%d/status", tk.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "status")
-	c.do("POST", path("/api/v1/tickets/%d/status", tk.ID), `{"status": 1}`).wantError(http.StatusBadRequest, desk.EINVALID, "status")
+	c.do("POST", urlf("/api/v1/tickets/%d/status", tk.ID), `{}`).wantError(http.StatusBadRequest, desk.EINVALID, "status")
+	c.do("POST", urlf("/api/v1/tickets/%d/status", tk.ID), `{"status": 1}`).wantError(http.StatusBadRequest, desk.EINVALID, "status")
 	c.do("POST", "/api/v1/tickets/0/status", map[string]string{"status": "open"}).wantError(http.StatusBadRequest, desk.EINVALID, "id")
 }
 
@@ -341,26 +341,26 @@ func TestLinkAndMergeTickets(t *testing.T) {
 	agent, sup := e.as(desk.RoleAgent), e.as(desk.RoleSupervisor)
 
 	var got desk.Ticket
-	agent.do("POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": x.ID, "kind": "related"}).want(http.StatusOK).into(&got)
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": x.ID, "kind": "related"}).want(http.StatusOK).into(&got)
 	if len(got.Links) != 1 || got.Links[0].TicketID != x.ID || got.Links[0].Kind != desk.LinkRelated {
 		t.Fatalf("links = %+v", got.Links)
 	}
 
 	// Merging closes a customer's ticket: agents may not.
-	agent.do("POST", path("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": a.ID, "kind": "merged"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": a.ID, "kind": "merged"}).wantError(http.StatusForbidden, desk.EFORBIDDEN, "")
 	if e.mustTicket(b.ID).MergedIntoID != nil {
 		t.Fatal("an agent's refused merge merged")
 	}
-	sup.do("POST", path("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": a.ID, "kind": "merged"}).want(http.StatusOK).into(&got)
+	sup.do("POST", urlf("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": a.ID, "kind": "merged"}).want(http.StatusOK).into(&got)
 	if got.MergedIntoID == nil || *got.MergedIntoID != a.ID || got.Status != desk.StatusClosed {
 		t.Fatalf("merged ticket = %+v", got)
 	}
-	sup.do("POST", path("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": x.ID, "kind": "merged"}).wantError(http.StatusConflict, desk.ECONFLICT, "")
-	sup.do("POST", path("/api/v1/tickets/%d/links", x.ID), map[string]any{"ticket_id": b.ID, "kind": "merged"}).wantError(http.StatusConflict, desk.ECONFLICT, "ticket_id")
+	sup.do("POST", urlf("/api/v1/tickets/%d/links", b.ID), map[string]any{"ticket_id": x.ID, "kind": "merged"}).wantError(http.StatusConflict, desk.ECONFLICT, "")
+	sup.do("POST", urlf("/api/v1/tickets/%d/links", x.ID), map[string]any{"ticket_id": b.ID, "kind": "merged"}).wantError(http.StatusConflict, desk.ECONFLICT, "ticket_id")
 
-	agent.do("POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": a.ID, "kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
-	agent.do("POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": 99999, "kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
-	agent.do("POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
-	agent.do("POST", path("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": x.ID, "kind": "duplicate"}).wantError(http.StatusBadRequest, desk.EINVALID, "kind")
-	agent.do("POST", path("/api/v1/tickets/%d/links", 99999), map[string]any{"ticket_id": x.ID, "kind": "related"}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": a.ID, "kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": 99999, "kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"kind": "related"}).wantError(http.StatusBadRequest, desk.EINVALID, "ticket_id")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", a.ID), map[string]any{"ticket_id": x.ID, "kind": "duplicate"}).wantError(http.StatusBadRequest, desk.EINVALID, "kind")
+	agent.do("POST", urlf("/api/v1/tickets/%d/links", 99999), map[string]any{"ticket_id": x.ID, "kind": "related"}).wantError(http.StatusNotFound, desk.ENOTFOUND, "")
 }

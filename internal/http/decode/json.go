@@ -5,6 +5,7 @@
 package decode
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,7 +52,11 @@ func RequireJSON(r *http.Request) error {
 // already be bounded (http.MaxBytesReader); exceeding the bound is reported
 // as ETOOLARGE.
 func Reader(rd io.Reader, dst any) error {
-	dec := json.NewDecoder(rd)
+	br := bufio.NewReader(rd)
+	if err := expectObject(br); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(br)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return explain(err)
@@ -66,6 +71,30 @@ func Reader(rd io.Reader, dst any) error {
 		return &desk.Error{Code: desk.EINVALID, Message: fmt.Sprintf("the body holds more than one JSON value (the second starts near byte %d)", dec.InputOffset()-int64(len(extra)))}
 	default:
 		return explain(err)
+	}
+}
+
+// expectObject peeks at the first non-space byte: request bodies are JSON
+// objects, and a bare null, number or array would otherwise decode into a
+// struct without complaint (null) or with a vague message.
+func expectObject(br *bufio.Reader) error {
+	// Peek rather than read, so that decoding errors report offsets from
+	// the start of the body.
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if err != nil {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return &desk.Error{Code: desk.EINVALID, Message: "the body starts with too much white space"}
+			}
+			return explain(err)
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return nil
+		}
+		return &desk.Error{Code: desk.EINVALID, Message: "the body must be a JSON object ({...})"}
 	}
 }
 
