@@ -67,6 +67,7 @@ func Dialect() sqlstore.Dialect {
 		Migrations:            sub,
 		GooseDialect:          goose.DialectPostgres,
 		SessionLocker:         sessionLocker,
+		ErrorAbortsTx:         true,
 		Search:                search{},
 	}
 }

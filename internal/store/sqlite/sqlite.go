@@ -109,6 +109,7 @@ func Dialect() sqlstore.Dialect {
 		IsForeignKeyViolation: func(err error) bool { return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
 		Migrations:            sub,
 		GooseDialect:          goose.DialectSQLite3,
+		GroupCommit:           true,
 		Search:                search{},
 	}
 }

@@ -131,7 +131,7 @@ func (db *DB) CreateAccount(ctx context.Context, a *desk.Account) error {
 			n.Name, string(n.Kind), string(n.Status), n.Email, n.Phone, n.ParentID, accountSearchKey(&n),
 			db.d.Time(n.CreatedAt), db.d.Time(n.UpdatedAt)).Scan(&n.ID)
 		if err != nil {
-			return db.dbErr(ctx, "create account", err, nil)
+			return db.dbErr(ctx, x, "create account", err, nil)
 		}
 		return db.audit(ctx, x, n.CreatedAt, auditEntry{"account.create", EntityAccount, n.ID, nil, &n})
 	})
@@ -275,7 +275,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, u desk.AccountUpdate)
 			a.Name, string(a.Kind), string(a.Status), a.Email, a.Phone, a.ParentID, accountSearchKey(&a),
 			db.d.Time(a.UpdatedAt), id)
 		if err != nil {
-			return db.dbErr(ctx, "update account", err, nil)
+			return db.dbErr(ctx, x, "update account", err, nil)
 		}
 		out = &a
 		return db.audit(ctx, x, a.UpdatedAt, auditEntry{"account.update", EntityAccount, id, before, &a})
@@ -337,7 +337,7 @@ func (db *DB) AddAuthorisedContact(ctx context.Context, c *desk.AuthorisedContac
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			n.AccountID, n.Name, n.Email, n.Phone, string(n.Role), db.d.Time(n.CreatedAt)).Scan(&n.ID)
 		if err != nil {
-			return db.dbErr(ctx, "add authorised contact", err, nil)
+			return db.dbErr(ctx, x, "add authorised contact", err, nil)
 		}
 		return db.audit(ctx, x, n.CreatedAt, auditEntry{"authorised_contact.create", EntityAuthorisedContact, n.ID, nil, &n})
 	})

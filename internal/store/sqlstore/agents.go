@@ -39,7 +39,7 @@ func (db *DB) CreateAgent(ctx context.Context, a *desk.Agent, passwordHash strin
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			n.Email, n.Name, string(n.Role), n.Active, passwordHash, db.d.Time(n.CreatedAt), db.d.Time(n.UpdatedAt)).Scan(&n.ID)
 		if err != nil {
-			return db.dbErr(ctx, "create agent", err,
+			return db.dbErr(ctx, x, "create agent", err,
 				&desk.Error{Code: desk.ECONFLICT, Field: "email", Message: fmt.Sprintf("an agent with the e-mail address %s already exists", n.Email)})
 		}
 		return db.audit(ctx, x, n.CreatedAt, auditEntry{"agent.create", EntityAgent, n.ID, nil, &n})

@@ -60,7 +60,7 @@ func (db *DB) CreateContact(ctx context.Context, c *desk.Contact) error {
 			string(n.Channel), n.Address, n.Name, n.AccountID, contactSearchKey(&n),
 			db.d.Time(n.CreatedAt), db.d.Time(n.UpdatedAt)).Scan(&n.ID)
 		if err != nil {
-			return db.dbErr(ctx, "create contact", err,
+			return db.dbErr(ctx, x, "create contact", err,
 				&desk.Error{Code: desk.ECONFLICT, Field: "address", Message: fmt.Sprintf("a %s contact with the address %s already exists", n.Channel, n.Address)},
 				idRef("account_id", "account", "accounts", n.AccountID))
 		}
@@ -95,7 +95,7 @@ func (db *DB) findOrCreateContact(ctx context.Context, x executor, c *desk.Conta
 		return &n, true, nil
 	}
 	if !isNoRows(err) {
-		return nil, false, db.dbErr(ctx, "create contact", err, nil, idRef("contact.account_id", "account", "accounts", n.AccountID))
+		return nil, false, db.dbErr(ctx, x, "create contact", err, nil, idRef("contact.account_id", "account", "accounts", n.AccountID))
 	}
 	found, err = scanContact(x.QueryRowContext(ctx, find, string(c.Channel), c.Address))
 	if err != nil {
@@ -220,7 +220,7 @@ func (db *DB) UpdateContact(ctx context.Context, id int64, u desk.ContactUpdate)
 		_, err = x.ExecContext(ctx, "UPDATE contacts SET name = ?, account_id = ?, search_key = ?, updated_at = ? WHERE id = ?",
 			c.Name, c.AccountID, contactSearchKey(&c), db.d.Time(c.UpdatedAt), id)
 		if err != nil {
-			return db.dbErr(ctx, "update contact", err, nil, idRef("account_id", "account", "accounts", c.AccountID))
+			return db.dbErr(ctx, x, "update contact", err, nil, idRef("account_id", "account", "accounts", c.AccountID))
 		}
 		out = &c
 		return db.audit(ctx, x, c.UpdatedAt, auditEntry{"contact.update", EntityContact, id, before, &c})

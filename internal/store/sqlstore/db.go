@@ -53,6 +53,14 @@ type Dialect struct {
 	// migrates, so that several nodes migrating at once do not race.
 	SessionLocker func(ctx context.Context, db *sql.DB) (lock.SessionLocker, error)
 
+	// GroupCommit makes one writer goroutine commit the write transactions
+	// waiting at a time together (see group.go). For SQLite, whose single
+	// writer pays for every page of every commit.
+	GroupCommit bool
+	// ErrorAbortsTx says that a failed statement aborts the whole
+	// transaction (PostgreSQL), so follow-up queries must go elsewhere.
+	ErrorAbortsTx bool
+
 	// Search indexes and searches ticket subjects and message texts.
 	Search Searcher
 }
@@ -103,6 +111,8 @@ type DB struct {
 	rebound   sync.Map // query → query with numbered placeholders
 	readStmt  sync.Map // query → *sql.Stmt on read
 	writeStmt sync.Map // query → *sql.Stmt on write
+
+	group *groupCommit // nil unless the dialect asks for group commit
 }
 
 var _ desk.Store = (*DB)(nil)
@@ -111,7 +121,11 @@ var _ desk.Store = (*DB)(nil)
 // write and reads outside transactions to read; they may be the same pool.
 // New takes ownership: Close closes both.
 func New(d Dialect, write, read *sql.DB) *DB {
-	return &DB{d: d, write: write, read: read, now: time.Now}
+	db := &DB{d: d, write: write, read: read, now: time.Now}
+	if d.GroupCommit {
+		db.group = newGroupCommit(db)
+	}
+	return db
 }
 
 // SetClock replaces the clock the store stamps times with (for tests). The
@@ -139,6 +153,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the prepared statements and the pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	for _, m := range []*sync.Map{&db.readStmt, &db.writeStmt} {
 		m.Range(func(k, v any) bool {
 			v.(*sql.Stmt).Close()
@@ -265,6 +282,9 @@ func (x executor) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
 // ExecContext implements Executor.
 func (x executor) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	q = x.db.query(q)
+	if x.tx != nil {
+		ctx = context.WithoutCancel(ctx) // see inTx
+	}
 	if x.db.d.PrepareStatements {
 		s, err := x.prepared(ctx, q)
 		if err != nil {
@@ -283,6 +303,9 @@ func (x executor) ExecContext(ctx context.Context, q string, args ...any) (sql.R
 // QueryContext implements Executor.
 func (x executor) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = x.db.query(q)
+	if x.tx != nil {
+		ctx = context.WithoutCancel(ctx) // see inTx
+	}
 	if x.db.d.PrepareStatements {
 		s, err := x.prepared(ctx, q)
 		if err != nil {
@@ -301,6 +324,9 @@ func (x executor) QueryContext(ctx context.Context, q string, args ...any) (*sql
 // QueryRowContext implements Executor.
 func (x executor) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	q = x.db.query(q)
+	if x.tx != nil {
+		ctx = context.WithoutCancel(ctx) // see inTx
+	}
 	if x.db.d.PrepareStatements {
 		// A Row cannot carry an error from outside database/sql: when
 		// preparing fails, the unprepared query below reports it.
@@ -318,8 +344,14 @@ func (x executor) QueryRowContext(ctx context.Context, q string, args ...any) *s
 func (db *DB) reader() executor { return executor{db: db} }
 
 // inTx runs fn in a write transaction and commits when it returns nil.
+// Statements in fn run to their end even when ctx ends: a statement
+// interrupted inside a transaction may roll back the whole transaction, and
+// with group commit that is other callers' work too.
 func (db *DB) inTx(ctx context.Context, fn func(x executor) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
+	tx, err := db.write.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

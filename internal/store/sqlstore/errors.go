@@ -28,7 +28,7 @@ func idRef(field, what, table string, id *int64) ref {
 // conflict when a unique constraint failed and conflict is set, invalid with
 // the field of the first missing reference for a foreign-key violation,
 // otherwise the error wrapped with op.
-func (db *DB) dbErr(ctx context.Context, op string, err error, conflict *desk.Error, refs ...ref) error {
+func (db *DB) dbErr(ctx context.Context, x executor, op string, err error, conflict *desk.Error, refs ...ref) error {
 	if err == nil {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (db *DB) dbErr(ctx context.Context, op string, err error, conflict *desk.Er
 	}
 	if db.d.IsForeignKeyViolation(err) {
 		for _, r := range refs {
-			missing, val, cerr := db.missing(ctx, r)
+			missing, val, cerr := db.missing(ctx, x, r)
 			if cerr != nil {
 				return fmt.Errorf("%s: %w (while looking for the missing reference: %w)", op, err, cerr)
 			}
@@ -53,8 +53,11 @@ func (db *DB) dbErr(ctx context.Context, op string, err error, conflict *desk.Er
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// missing reports whether the row r refers to does not exist.
-func (db *DB) missing(ctx context.Context, r ref) (bool, any, error) {
+// missing reports whether the row r refers to does not exist. It asks in
+// the failed statement's transaction when that is still usable (SQLite
+// undoes just the statement), so rows written earlier in it count;
+// PostgreSQL aborts the transaction, so there it asks outside.
+func (db *DB) missing(ctx context.Context, x executor, r ref) (bool, any, error) {
 	var val any
 	switch v := r.val.(type) {
 	case *int64:
@@ -74,7 +77,10 @@ func (db *DB) missing(ctx context.Context, r ref) (bool, any, error) {
 	}
 	// Table and column names come from this package, never from input.
 	var one int
-	err := db.reader().QueryRowContext(context.WithoutCancel(ctx),
+	if db.d.ErrorAbortsTx || x.tx == nil {
+		x = db.reader()
+	}
+	err := x.QueryRowContext(context.WithoutCancel(ctx),
 		"SELECT 1 FROM "+r.table+" WHERE "+r.col+" = ?", val).Scan(&one)
 	if isNoRows(err) {
 		return true, val, nil

@@ -94,7 +94,7 @@ func (db *DB) insertMessage(ctx context.Context, x executor, m *desk.Message, at
 		m.TicketID, string(m.Direction), string(m.Channel), m.AuthorAgentID, m.AuthorContactID, m.Text, m.HTML,
 		db.d.Time(m.CreatedAt)).Scan(&m.ID)
 	if err != nil {
-		return db.dbErr(ctx, "create message", err, nil,
+		return db.dbErr(ctx, x, "create message", err, nil,
 			idRef(prefix+"author_agent_id", "agent", "agents", m.AuthorAgentID),
 			idRef(prefix+"author_contact_id", "contact", "contacts", m.AuthorContactID))
 	}

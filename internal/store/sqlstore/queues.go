@@ -80,7 +80,7 @@ func (db *DB) CreateQueue(ctx context.Context, q *desk.Queue) error {
 		err := x.QueryRowContext(ctx, "INSERT INTO queues (key, name, description, created_at) VALUES (?, ?, ?, ?) RETURNING id",
 			n.Key, n.Name, n.Description, db.d.Time(n.CreatedAt)).Scan(&id)
 		if err != nil {
-			return db.dbErr(ctx, "create queue", err,
+			return db.dbErr(ctx, x, "create queue", err,
 				&desk.Error{Code: desk.ECONFLICT, Field: "key", Message: fmt.Sprintf("a queue with the key %s already exists", n.Key)})
 		}
 		return db.audit(ctx, x, n.CreatedAt, auditEntry{"queue.create", EntityQueue, id, nil, &n})

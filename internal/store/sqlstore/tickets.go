@@ -165,7 +165,7 @@ func (db *DB) insertTicket(ctx context.Context, x executor, t *desk.Ticket) erro
 		t.ContactID, t.AccountID, string(t.Channel), t.PolicyVersion, t.MergedIntoID, mustJSON(t.Tags), mustJSON(t.Links),
 		db.d.Time(t.CreatedAt), db.d.Time(t.UpdatedAt), db.nullTime(t.ClosedAt)).Scan(&t.ID)
 	if err != nil {
-		return db.dbErr(ctx, "create ticket", err, nil, ticketRefs(t)...)
+		return db.dbErr(ctx, x, "create ticket", err, nil, ticketRefs(t)...)
 	}
 	if err := db.insertTags(ctx, x, t.ID, t.Tags); err != nil {
 		return err
@@ -356,7 +356,7 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, u desk.TicketUpdate) (
 			t.Subject, string(t.Status), string(t.Priority), t.Queue, t.ScopeCategory, t.AssigneeID, t.AccountID,
 			mustJSON(t.Tags), db.d.Time(t.UpdatedAt), db.nullTime(t.ClosedAt), id)
 		if err != nil {
-			return db.dbErr(ctx, "update ticket", err, nil, ticketRefs(&t)...)
+			return db.dbErr(ctx, x, "update ticket", err, nil, ticketRefs(&t)...)
 		}
 		if !slices.Equal(t.Tags, before.Tags) {
 			if _, err := x.ExecContext(ctx, "DELETE FROM ticket_tags WHERE ticket_id = ?", id); err != nil {

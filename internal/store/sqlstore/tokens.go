@@ -40,7 +40,7 @@ func (db *DB) CreateToken(ctx context.Context, t *desk.APIToken) error {
 		err := x.QueryRowContext(ctx, "INSERT INTO api_tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?) RETURNING id",
 			n.Name, string(n.Role), n.Hash, db.d.Time(n.CreatedAt)).Scan(&n.ID)
 		if err != nil {
-			return db.dbErr(ctx, "create token", err,
+			return db.dbErr(ctx, x, "create token", err,
 				&desk.Error{Code: desk.ECONFLICT, Field: "hash", Message: "a token with this secret already exists"})
 		}
 		return db.audit(ctx, x, n.CreatedAt, auditEntry{"token.create", EntityToken, n.ID, nil, &n})

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t testing.TB) desk.Store) {
 		{"tickets/create_invalid", testCreateTicketInvalid},
 		{"tickets/create_rollback", testCreateTicketRollback},
 		{"tickets/create_concurrent", testCreateTicketConcurrent},
+		{"tickets/create_concurrent_failures", testCreateTicketConcurrentFailures},
 		{"tickets/update", testUpdateTicket},
 		{"tickets/link", testLinkTickets},
 		{"tickets/list", testListTickets},

@@ -295,6 +295,47 @@ func testCreateTicketConcurrent(t *testing.T, s desk.Store) {
 	}
 }
 
+// testCreateTicketConcurrentFailures mixes calls that fail half-way with
+// calls that succeed, at once: each failure undoes only itself (SQLite
+// commits concurrent writes together).
+func testCreateTicketConcurrentFailures(t *testing.T, s desk.Store) {
+	const n = 24
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := &desk.Message{Text: "karışık"}
+			if i%3 == 0 {
+				m.AuthorAgentID = ptr(int64(777777)) // fails after the contact and ticket are written
+			}
+			tk := &desk.Ticket{Subject: fmt.Sprintf("Karışık %d", i)}
+			c := &desk.Contact{Channel: desk.ChannelEmail, Address: fmt.Sprintf("karisik%d@example.com", i)}
+			errs[i] = s.CreateTicket(agentCtx, tk, c, m, nil)
+		}()
+	}
+	wg.Wait()
+	ctx := context.Background()
+	for i, err := range errs {
+		_, cerr := s.ContactByAddress(ctx, desk.ChannelEmail, fmt.Sprintf("karisik%d@example.com", i))
+		if i%3 == 0 {
+			wantErr(t, err, desk.EINVALID, "message.author_agent_id")
+			wantErr(t, cerr, desk.ENOTFOUND, "")
+			continue
+		}
+		if err != nil || cerr != nil {
+			t.Errorf("call %d: %v; contact: %v", i, err, cerr)
+		}
+	}
+	if got, want := countTickets(t, s), n-n/3; got != want {
+		t.Errorf("%d tickets, want %d", got, want)
+	}
+	if got, want := len(allAudit(t, s)), 3*(n-n/3); got != want {
+		t.Errorf("%d audit events, want %d", got, want)
+	}
+}
+
 func testUpdateTicket(t *testing.T, s desk.Store) {
 	ctx := agentCtx
 	tk, _, _ := newTicket(t, s, "guncel@example.com", "Eski konu başlığı", "metin")
