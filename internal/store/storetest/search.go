@@ -70,6 +70,27 @@ func testSearch(t *testing.T, s desk.Store) {
 		}
 	}
 
+	// PostgreSQL matches stems too: a Turkish word with other suffixes
+	// (siparişim, sipariş + -im, finds Siparişlerim; ofisinizden finds
+	// ofisinize), also typed without Turkish letters, and English
+	// inflections. SQLite matches prefixes only.
+	if d, ok := s.(interface{ Dialect() string }); ok && d.Dialect() == "postgres" {
+		for _, tc := range []struct {
+			q    string
+			want []int64
+		}{
+			{"siparişim", ids(b)},
+			{"siparisim", ids(b)},
+			{"ofisinizden", ids(b)},
+			{"passwords", ids(c)},
+			{"works", ids(c)},
+		} {
+			if got := tickets(search(tc.q)); !slices.Equal(got, tc.want) {
+				t.Errorf("postgres stems: search %q: tickets %v, want %v", tc.q, got, tc.want)
+			}
+		}
+	}
+
 	// One hit per ticket, best first, each with its subject and a snippet
 	// marking the word found.
 	hits := search("istanbul")
