@@ -60,7 +60,7 @@ func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:                  "postgres",
 		NumberedParams:        true,
-		ForUpdate:             " FOR UPDATE",
+		ForUpdate:             " FOR NO KEY UPDATE", // keys never change; do not block foreign-key checks
 		Time:                  func(t time.Time) any { return t.UTC() },
 		IsUniqueViolation:     func(err error) bool { return hasCode(err, "23505") },
 		IsForeignKeyViolation: func(err error) bool { return hasCode(err, "23503") },

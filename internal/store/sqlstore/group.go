@@ -41,6 +41,7 @@ type job struct {
 // panicked carries a panic of a transaction function back to its caller.
 type panicked struct{ v any }
 
+// Error implements error.
 func (p panicked) Error() string { return fmt.Sprintf("panic in a write transaction: %v", p.v) }
 
 func newGroupCommit(db *DB) *groupCommit {

@@ -20,6 +20,7 @@ const TimeLayout = "2006-01-02T15:04:05.000000Z"
 // SQLite.
 type timeCol struct{ t *time.Time }
 
+// Scan implements sql.Scanner.
 func (c timeCol) Scan(v any) error {
 	t, err := parseTime(v)
 	if err != nil {
@@ -35,6 +36,7 @@ func (c timeCol) Scan(v any) error {
 // nullTimeCol scans a nullable timestamp into a *time.Time.
 type nullTimeCol struct{ t **time.Time }
 
+// Scan implements sql.Scanner.
 func (c nullTimeCol) Scan(v any) error {
 	t, err := parseTime(v)
 	if err != nil {
@@ -70,6 +72,7 @@ func parseTime(v any) (*time.Time, error) {
 // nullInt scans a nullable integer into a *int64.
 type nullInt struct{ p **int64 }
 
+// Scan implements sql.Scanner.
 func (c nullInt) Scan(v any) error {
 	var n sql.NullInt64
 	if err := n.Scan(v); err != nil {
@@ -87,6 +90,7 @@ func (c nullInt) Scan(v any) error {
 // jsonCol scans a JSON text column into a Go value.
 type jsonCol struct{ v any }
 
+// Scan implements sql.Scanner.
 func (c jsonCol) Scan(v any) error {
 	var b []byte
 	switch v := v.(type) {
@@ -105,6 +109,7 @@ func (c jsonCol) Scan(v any) error {
 // rawJSON scans a nullable JSON column into a json.RawMessage (nil for NULL).
 type rawJSON struct{ p *json.RawMessage }
 
+// Scan implements sql.Scanner.
 func (c rawJSON) Scan(v any) error {
 	switch v := v.(type) {
 	case nil:

@@ -26,6 +26,9 @@ func (db *DB) SessionFind(ctx context.Context, token string) ([]byte, bool, erro
 
 // SessionCommit stores a session, replacing the one with the same token.
 func (db *DB) SessionCommit(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	if data == nil {
+		data = []byte{} // the column is NOT NULL; an empty session is still one
+	}
 	_, err := db.execWrite(ctx, `INSERT INTO sessions (token, data, expiry) VALUES (?, ?, ?)
 		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
 		token, data, db.d.Time(expiry.UTC().Truncate(time.Microsecond)))

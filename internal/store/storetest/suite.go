@@ -680,6 +680,10 @@ func testSessions(t *testing.T, s desk.Store) {
 	must(t, s.SessionCommit(ctx, "tok1", []byte("one"), time.Now().Add(time.Hour)))
 	must(t, s.SessionCommit(ctx, "tok2", []byte{0, 1, 2, 255}, time.Now().Add(time.Hour)))
 	must(t, s.SessionCommit(ctx, "old", []byte("old"), time.Now().Add(-time.Second)))
+	must(t, s.SessionCommit(ctx, "empty", nil, time.Now().Add(time.Hour)))
+	if data, found, err := s.SessionFind(ctx, "empty"); err != nil || !found || len(data) != 0 {
+		t.Errorf("empty session: %q %v %v", data, found, err)
+	}
 	data, found, err = s.SessionFind(ctx, "tok1")
 	must(t, err)
 	if !found || string(data) != "one" {
