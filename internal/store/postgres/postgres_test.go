@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"testing"
 
+	"destek/internal/desk"
+
 	"destek/internal/store/storetest"
 )
 
@@ -10,5 +12,5 @@ import (
 // when DESTEK_TEST_POSTGRES is set.
 func TestConformancePostgres(t *testing.T) {
 	storetest.SkipWithoutPostgres(t)
-	storetest.Run(t, storetest.OpenPostgres)
+	storetest.Run(t, func(t *testing.T) desk.Store { return storetest.OpenPostgres(t) })
 }

@@ -18,7 +18,7 @@ import (
 // Run runs the conformance suite: every method of desk.Store, its audit
 // events and its errors. open must return a fresh, migrated, empty store
 // for each call; Run calls it once per subtest.
-func Run(t *testing.T, open func(t testing.TB) desk.Store) {
+func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s desk.Store)
