@@ -43,7 +43,8 @@ func TestLoginAuthenticate(t *testing.T) {
 				t.Fatalf("%s: err = %v, want unauthorized", c.email, err)
 			}
 		}
-		// Two failures so far for ayse; one more blocks her.
+		// One failure so far for ayse; two more block her.
+		l.Authenticate(ctx, "ayse@destek.test", "yanlış", "10.0.0.2")
 		l.Authenticate(ctx, "ayse@destek.test", "yanlış", "10.0.0.2")
 		_, err = l.Authenticate(ctx, "ayse@destek.test", "doğru parola 1", "10.0.0.3")
 		var re *RetryError

@@ -236,7 +236,7 @@ func TestTokenLifecycle(t *testing.T) {
 func TestTokenRevokedOnAnotherNodeStopsWorkingAfterTheCacheTTL(t *testing.T) {
 	s := newEnv(t, func(c *Config) { c.TokenCacheTTL = 50 * time.Millisecond })
 	// A second node over the same database.
-	other := newEnvOn(t, s.store, func(c *Config) { c.TokenCacheTTL = 50 * time.Millisecond })
+	other := newNode(t, s.store, func(c *Config) { c.TokenCacheTTL = 50 * time.Millisecond })
 	var created createTokenResponse
 	s.as(desk.RoleAdmin).do("POST", "/api/v1/tokens", map[string]string{"name": "n", "role": "agent"}).want(http.StatusCreated).into(&created)
 	c := other.anon()

@@ -62,6 +62,26 @@ func newEnv(t *testing.T, configure ...func(*Config)) *env {
 
 func newEnvOn(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
 	t.Helper()
+	e := newNode(t, s, configure...)
+	ctx := desk.WithActor(context.Background(), desk.SystemActor)
+	for _, role := range []desk.AgentRole{desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin} {
+		e.agents[role] = e.addAgent(string(role)+"@destek.test", role)
+		secret, hash, err := auth.NewToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateToken(ctx, &desk.APIToken{Name: string(role) + " token", Role: role, Hash: hash}); err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[role] = secret
+	}
+	return e
+}
+
+// newNode starts an API server over s without adding agents or tokens: a
+// second node of a cluster when s is already in use.
+func newNode(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
+	t.Helper()
 	logs := &syncBuffer{}
 	cfg := Config{
 		Store:          s,
@@ -79,18 +99,6 @@ func newEnvOn(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
 	e := &env{t: t, store: s, api: api, logs: logs, agents: map[desk.AgentRole]*desk.Agent{}, tokens: map[desk.AgentRole]string{}}
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
-	ctx := desk.WithActor(context.Background(), desk.SystemActor)
-	for _, role := range []desk.AgentRole{desk.RoleAgent, desk.RoleSupervisor, desk.RoleAdmin} {
-		e.agents[role] = e.addAgent(string(role)+"@destek.test", role)
-		secret, hash, err := auth.NewToken()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.CreateToken(ctx, &desk.APIToken{Name: string(role) + " token", Role: role, Hash: hash}); err != nil {
-			t.Fatal(err)
-		}
-		e.tokens[role] = secret
-	}
 	return e
 }
 

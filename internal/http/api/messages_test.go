@@ -213,7 +213,7 @@ func TestAttachments(t *testing.T) {
 		{"payload not JSON", url, []upload{{field: "payload", contentType: "application/xml", data: []byte("<a/>")}}, 415, desk.EUNSUPPORTED, "payload"},
 		{"payload malformed", url, []upload{{field: "payload", data: []byte(`{"text":`)}}, 400, desk.EINVALID, ""},
 		{"payload unknown field", url, []upload{payload(map[string]any{"text": "x", "bcc": "y"})}, 400, desk.EINVALID, "bcc"},
-		{"ticket with bad payload", "/api/v1/tickets", []upload{payload(map[string]any{"subject": "x"}), {field: "attachments", filename: "a.png", data: pngBytes}}, 400, desk.EINVALID, "text"},
+		{"ticket with bad payload", "/api/v1/tickets", []upload{payload(map[string]any{"subject": "x"}), {field: "attachments", filename: "a.png", data: pngBytes}}, 400, desk.EINVALID, "channel"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,8 +81,10 @@ func TestOpenAPICoversExactlyTheRoutes(t *testing.T) {
 			t.Errorf("route %s is not in the OpenAPI document", k)
 			continue
 		}
-		if op.MinRole == nil || *op.MinRole != string(rt.Role) {
-			t.Errorf("%s: x-min-role %v, the route needs %q", k, op.MinRole, rt.Role)
+		if op.MinRole == nil {
+			t.Errorf("%s: no x-min-role", k)
+		} else if *op.MinRole != string(rt.Role) {
+			t.Errorf("%s: x-min-role %q, the route needs %q", k, *op.MinRole, rt.Role)
 		}
 		public := op.Security != nil && len(*op.Security) == 0
 		if public != (rt.Role == "") {
