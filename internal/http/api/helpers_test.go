@@ -149,6 +149,7 @@ func (e *env) login(role desk.AgentRole) *client {
 // resp is a response read in full.
 type resp struct {
 	t      *testing.T
+	logs   *syncBuffer
 	req    string
 	status int
 	header http.Header
@@ -201,14 +202,20 @@ func (c *client) send(req *http.Request) *resp {
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
-	return &resp{t: c.e.t, req: req.Method + " " + req.URL.RequestURI(), status: res.StatusCode, header: res.Header, body: b}
+	return &resp{t: c.e.t, logs: c.e.logs, req: req.Method + " " + req.URL.RequestURI(), status: res.StatusCode, header: res.Header, body: b}
 }
 
 // want fails the test unless the status is status.
 func (r *resp) want(status int) *resp {
 	r.t.Helper()
 	if r.status != status {
-		r.t.Fatalf("%s: status %d, want %d; body: %s", r.req, r.status, status, r.body)
+		var faults []string
+		for _, l := range strings.Split(r.logs.String(), "\n") {
+			if strings.Contains(l, `"level":"ERROR"`) {
+				faults = append(faults, l)
+			}
+		}
+		r.t.Fatalf("%s: status %d, want %d; body: %s\nerrors logged:\n%s", r.req, r.status, status, r.body, strings.Join(faults, "\n"))
 	}
 	return r
 }
