@@ -42,6 +42,7 @@ func (s *server) metricsHandler() func(http.ResponseWriter, *http.Request) error
 // slogPrinter lets promhttp report gathering errors to our log.
 type slogPrinter struct{ s *server }
 
+// Println implements promhttp.Logger.
 func (p slogPrinter) Println(v ...any) {
 	p.s.log.Error("metrics", "err", v)
 }

@@ -28,7 +28,7 @@ const testPassword = "test password 123"
 // env is a running API over a real, freshly migrated database, with one
 // agent and one API token per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  desk.Store
 	srv    *httptest.Server
 	api    *server
@@ -55,12 +55,12 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-func newEnv(t *testing.T, configure ...func(*Config)) *env {
+func newEnv(t testing.TB, configure ...func(*Config)) *env {
 	t.Helper()
 	return newEnvOn(t, storetest.OpenSQLite(t), configure...)
 }
 
-func newEnvOn(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
+func newEnvOn(t testing.TB, s desk.Store, configure ...func(*Config)) *env {
 	t.Helper()
 	e := newNode(t, s, configure...)
 	ctx := desk.WithActor(context.Background(), desk.SystemActor)
@@ -80,7 +80,7 @@ func newEnvOn(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
 
 // newNode starts an API server over s without adding agents or tokens: a
 // second node of a cluster when s is already in use.
-func newNode(t *testing.T, s desk.Store, configure ...func(*Config)) *env {
+func newNode(t testing.TB, s desk.Store, configure ...func(*Config)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg := Config{
@@ -148,7 +148,7 @@ func (e *env) login(role desk.AgentRole) *client {
 
 // resp is a response read in full.
 type resp struct {
-	t      *testing.T
+	t      testing.TB
 	logs   *syncBuffer
 	req    string
 	status int

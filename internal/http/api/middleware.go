@@ -129,6 +129,7 @@ type statusWriter struct {
 	bytes  int64
 }
 
+// WriteHeader records the first status.
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -136,6 +137,7 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write counts the bytes of the body.
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -155,14 +157,17 @@ type captureWriter struct {
 	body   bytes.Buffer
 }
 
+// Header implements http.ResponseWriter.
 func (w *captureWriter) Header() http.Header { return w.header }
 
+// WriteHeader records the first status.
 func (w *captureWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
 }
 
+// Write keeps the body in memory.
 func (w *captureWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK

@@ -142,7 +142,16 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.Channel = ch
 	}
-	f.Tag = q.Get("tag")
+	if tag := q.Get("tag"); tag != "" {
+		// Tags are stored normalised; filter by the same form.
+		tags, err := desk.NormaliseTags([]string{tag})
+		if err != nil {
+			return withField(err, "tag")
+		}
+		if len(tags) == 1 {
+			f.Tag = tags[0]
+		}
+	}
 	if p := desk.Priority(q.Get("priority")); p != "" {
 		if !p.Valid() {
 			return enumError("priority", p, priorities)

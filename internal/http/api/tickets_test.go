@@ -163,6 +163,7 @@ func TestListTicketsFiltersAndPages(t *testing.T) {
 	eq(urlf("?assignee_id=%d", agentID), ids[0])
 	eq("?status=open", ids[1])
 	eq("?status=open&status=new&tag=vip", ids[2])
+	eq("?tag=%20VIP%20", ids[2])
 	eq("?priority=urgent", ids[2])
 	eq("?queue=technical", ids[2])
 	if got := list("?unassigned=true"); len(got) != 4 {
@@ -203,6 +204,7 @@ func TestListTicketsFiltersAndPages(t *testing.T) {
 		"?stauts=open":                        "stauts",
 		"?queue=a&queue=b":                    "queue",
 		"?contact_id=1.5":                     "contact_id",
+		"?tag=a,b":                            "tag",
 		"?account_id=99999999999999999999999": "account_id",
 	} {
 		r := c.do("GET", "/api/v1/tickets"+q, nil)

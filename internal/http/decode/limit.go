@@ -21,6 +21,7 @@ type limitReader struct {
 	field string
 }
 
+// Read implements io.Reader.
 func (l *limitReader) Read(p []byte) (int, error) {
 	if l.left < 0 {
 		return 0, l.err()
