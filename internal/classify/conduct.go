@@ -1,0 +1,402 @@
+package classify
+
+import (
+	"math"
+
+	"destek/internal/classify/lexicon"
+	"destek/internal/classify/normalize"
+)
+
+// scores sums cue weights per tag and keeps the strongest hit of each.
+type scores struct {
+	sum  map[int]float64
+	best map[int]lexicon.Hit
+}
+
+func newScores(hits []lexicon.Hit) scores {
+	s := scores{sum: map[int]float64{}, best: map[int]lexicon.Hit{}}
+	for _, h := range hits {
+		s.sum[h.Tag] += h.Weight
+		if b, ok := s.best[h.Tag]; !ok || h.Weight > b.Weight {
+			s.best[h.Tag] = h
+		}
+	}
+	return s
+}
+
+// add records a violation of category cat found by rule over tokens [i, j).
+func (a *analysis) add(cat, rule string, conf float64, i, j int) {
+	for _, v := range a.found {
+		if v.Category == cat {
+			return // one finding per category: the first, strongest rule
+		}
+	}
+	c, ok := a.e.tax.conduct(cat)
+	if !ok {
+		return
+	}
+	st, en, ev := a.span(i, j)
+	a.found = append(a.found, Violation{
+		Category: cat, Level: c.Level, Article: c.Article(), Articles: c.Articles,
+		Evidence: ev, Start: st, End: en, Confidence: round2(conf), Rule: rule,
+	})
+}
+
+func (a *analysis) has(cat string) bool {
+	for _, v := range a.found {
+		if v.Category == cat {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) remove(cat string) {
+	out := a.found[:0]
+	for _, v := range a.found {
+		if v.Category != cat {
+			out = append(out, v)
+		}
+	}
+	a.found = out
+}
+
+// disguised reports a token written to dodge a word filter.
+func disguised(t *normalize.Token) bool {
+	return t.Flags&(normalize.Leet|normalize.Masked|normalize.Spaced|normalize.Repeated) != 0
+}
+
+func (a *analysis) conductRule(h lexicon.Hit) string {
+	return a.e.conduct.Tags[h.Tag] + ".lexicon:" + a.e.conduct.Entries[h.Entry].Source
+}
+
+func (a *analysis) cueRule(h lexicon.Hit) string {
+	return a.e.cues.Tags[h.Tag] + ":" + a.e.cues.Entries[h.Entry].Source
+}
+
+func (a *analysis) decideConduct() {
+	tg := &a.e.tags
+	toks := a.t.Tokens
+	// ---- word lists: profanity, insults, slurs, policy terms
+	disrespect := 0.0
+	var disrespectHit *lexicon.Hit
+	for k := range a.conHits {
+		h := a.conHits[k]
+		tok := &toks[h.Start]
+		switch h.Tag {
+		case tg.profanity:
+			conf := 0.95
+			if tok.Has(normalize.Masked) {
+				conf = 0.9
+			}
+			a.add(Profanity, a.conductRule(h), conf, h.Start, h.End)
+		case tg.profanityAmb:
+			// "sik", "sikti" typed without Turkish letters are also "sık",
+			// "sıktı": they count when the writer uses Turkish letters
+			// elsewhere (and so would have typed "ı") or disguises the word.
+			if a.t.Turkish || disguised(tok) {
+				a.add(Profanity, a.conductRule(h), 0.8, h.Start, h.End)
+			}
+		case tg.insultStrong:
+			if a.insultTargeted(h, true) {
+				a.add(Insult, a.conductRule(h), 0.9, h.Start, h.End)
+			}
+		case tg.insultWeak:
+			if a.insultTargeted(h, false) {
+				a.add(Insult, a.conductRule(h), 0.8, h.Start, h.End)
+			}
+		case tg.slur:
+			a.add(Hate, a.conductRule(h), 0.9, h.Start, h.End)
+		case tg.slang, tg.contempt:
+			disrespect += h.Weight
+			if disrespectHit == nil || h.Weight > disrespectHit.Weight {
+				hh := h
+				disrespectHit = &hh
+			}
+		default:
+			if cat, ok := tg.terms[h.Tag]; ok {
+				a.add(cat, "term."+cat+":"+a.e.conduct.Entries[h.Entry].Source, 0.9, h.Start, h.End)
+			}
+		}
+	}
+	// ---- cue rules
+	sc := newScores(a.cueHits)
+	cond := a.anyDemand()
+	official := sc.sum[tg.official] >= 1
+
+	if sc.sum[tg.physical] >= 1 {
+		h := sc.best[tg.physical]
+		a.add(PhysicalThreat, a.cueRule(h), 0.85, h.Start, h.End)
+	}
+	leak, content, channel := sc.sum[tg.leakVerb], sc.sum[tg.leakContent], sc.sum[tg.leakChannel]
+	if cond && (leak >= 1.5 || (leak >= 0.5 && content >= 1) || (leak >= 1 && channel >= 1 && content >= 0.5)) {
+		h := sc.best[tg.leakVerb]
+		a.add(Blackmail, "blackmail:condition+"+a.cueRule(h), 0.85, h.Start, h.End)
+	}
+	fire, shame, hunt := sc.sum[tg.threatFire], sc.sum[tg.threatShame], sc.sum[tg.threatHunt]
+	if fire >= 1 || shame >= 1 || (hunt >= 1 && fire+shame >= 0.5) {
+		h := sc.best[tg.threatFire]
+		if fire < 1 {
+			h = sc.best[tg.threatShame]
+		}
+		a.add(Threat, a.cueRule(h), 0.8, h.Start, h.End)
+	}
+	if !official {
+		third, bypass, money := sc.sum[tg.fraudThird], sc.sum[tg.fraudBypass], sc.sum[tg.fraudMoney]
+		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) {
+			h := sc.best[tg.fraudThird]
+			if third < 1 {
+				h = sc.best[tg.fraudMoney]
+			}
+			a.add(Fraud, a.cueRule(h), 0.75, h.Start, h.End)
+		}
+
+		asks := a.anyStrong()
+		switch {
+		case sc.sum[tg.unlawfulData] >= 1 && a.op == OpDataDisclosure:
+			h := sc.best[tg.unlawfulData]
+			a.add(UnlawfulRequest, "unlawful.data:"+a.e.cues.Entries[h.Entry].Source, 0.75, h.Start, h.End)
+		case sc.sum[tg.unlawfulTakeover] >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess):
+			h := sc.best[tg.unlawfulTakeover]
+			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
+		case sc.sum[tg.unlawfulForgery] >= 1.5 && asks:
+			h := sc.best[tg.unlawfulForgery]
+			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
+		case sc.sum[tg.unlawfulPhishing] >= 1.5 && asks:
+			h := sc.best[tg.unlawfulPhishing]
+			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
+		}
+	}
+	if h, ok := a.hateFrame(sc); ok {
+		a.add(Hate, a.cueRule(h), 0.8, h.Start, h.End)
+	}
+	if sc.sum[tg.harassRomance] >= 2 {
+		h := sc.best[tg.harassRomance]
+		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
+	} else if sc.sum[tg.harassDegrade] >= 2 {
+		h := sc.best[tg.harassDegrade]
+		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
+	}
+	// ---- the statistical model
+	a.modelFinding()
+	// ---- aggression: shouting or open hostility, only where there is no
+	// insult or threat (convention 8)
+	if !a.has(Insult) && !a.has(Threat) && !a.has(PhysicalThreat) && !a.has(Blackmail) {
+		if i, j, ok := a.shouting(); ok {
+			a.add(Aggression, "aggression.shouting:capitals+exclamations", 0.8, i, j)
+		} else if sc.sum[tg.hostile] >= 1 {
+			h := sc.best[tg.hostile]
+			a.add(Aggression, a.cueRule(h), 0.75, h.Start, h.End)
+		}
+	}
+	// ---- pressure: vague ultimatums, only when there is no concrete threat
+	// (convention 7); getting around verification is part of a fraud, not
+	// a separate pressure finding.
+	if !a.has(Threat) && !a.has(PhysicalThreat) && !a.has(Blackmail) && !a.has(Fraud) {
+		if sc.sum[tg.pressure] >= 1 {
+			h := sc.best[tg.pressure]
+			a.add(Pressure, a.cueRule(h), 0.75, h.Start, h.End)
+		} else if hunt >= 1 {
+			h := sc.best[tg.threatHunt]
+			a.add(Pressure, a.cueRule(h), 0.6, h.Start, h.End)
+		}
+	}
+	// ---- disrespect: only when nothing graver is found
+	if i, j, w := a.sarcasm(); w > 0 {
+		disrespect += w
+		if disrespectHit == nil {
+			disrespectHit = &lexicon.Hit{Start: i, End: j, Weight: w, Entry: -1}
+		}
+	}
+	if disrespect >= 1 && a.maxLevel() < 2 {
+		h := *disrespectHit
+		rule := "disrespect.sarcasm:bile+cannot"
+		if h.Entry >= 0 {
+			rule = a.conductRule(h)
+		}
+		a.add(Disrespect, rule, math.Min(0.9, 0.5+0.2*disrespect), h.Start, h.End)
+	}
+	a.sortFindings()
+}
+
+func (a *analysis) maxLevel() int {
+	m := 0
+	for _, v := range a.found {
+		if v.Level > m {
+			m = v.Level
+		}
+	}
+	return m
+}
+
+func (a *analysis) sortFindings() {
+	f := a.found
+	for i := 1; i < len(f); i++ {
+		for j := i; j > 0 && (f[j].Level > f[j-1].Level || f[j].Level == f[j-1].Level && f[j].Start < f[j-1].Start); j-- {
+			f[j], f[j-1] = f[j-1], f[j]
+		}
+	}
+}
+
+func (a *analysis) anyDemand() bool {
+	for _, s := range a.sents {
+		if s.demand {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) anyStrong() bool {
+	for _, s := range a.sents {
+		if s.strong || s.demand {
+			return true
+		}
+	}
+	return false
+}
+
+// thirdPartyDeterminers before an accusing word point it at someone else:
+// "bu dolandırıcılar", "these scammers".
+var thirdPartyDeterminers = setOf("bu", "su", "o", "bunlar", "sunlar", "onlar", "these", "those", "the", "this", "that", "such", "their", "his", "her", "its")
+
+// insultTargeted decides whether an insult word is aimed at the staff or
+// the company addressed (convention 9). Strong name-calling counts unless
+// it is plainly about a reported third party; accusing words ("thief",
+// "dolandırıcı", "useless") need a second person near them.
+func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
+	toks := a.t.Tokens
+	s := &a.sents[toks[h.Start].Sentence]
+	third := h.Start > s.start && thirdPartyDeterminers[toks[h.Start-1].Fold]
+	if strong {
+		return !(third && a.scope.Category == ScopeAbuseReport)
+	}
+	if isSecondPerson(toks[h.End-1].Fold) || isSecondPerson(toks[h.Start].Fold) {
+		return true
+	}
+	if third || a.scope.Category == ScopeAbuseReport {
+		return false
+	}
+	// "Beceriksizler!" — the insult is the whole sentence.
+	if s.end-s.start <= 2 {
+		return true
+	}
+	lo, hi := h.Start-3, h.End+2
+	if lo < s.start {
+		lo = s.start
+	}
+	if hi > s.end {
+		hi = s.end
+	}
+	for i := lo; i < hi; i++ {
+		if i >= h.Start && i < h.End {
+			continue
+		}
+		if f := toks[i].Fold; isSecondPerson(f) || isImperative2(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// hateFrame finds a group word and a generalising or excluding frame in
+// the same or neighbouring sentences ("kesin suriyeli, bunlar yüzünden";
+// "someone who isn't foreign … not one of these people").
+func (a *analysis) hateFrame(sc scores) (lexicon.Hit, bool) {
+	tg := &a.e.tags
+	if sc.sum[tg.hateFrame] < 1 || sc.sum[tg.hateGroup] < 1 {
+		return lexicon.Hit{}, false
+	}
+	for _, f := range a.cueHits {
+		if f.Tag != tg.hateFrame {
+			continue
+		}
+		fs := a.t.Tokens[f.Start].Sentence
+		for _, g := range a.cueHits {
+			if g.Tag != tg.hateGroup {
+				continue
+			}
+			gs := a.t.Tokens[g.Start].Sentence
+			if gs-fs <= 1 && fs-gs <= 1 {
+				return f, true
+			}
+		}
+	}
+	return lexicon.Hit{}, false
+}
+
+// shouting finds text written mostly in capitals with exclamation marks.
+// One word in capitals ("WRONG", "AGAIN") is emphasis, not shouting, and
+// error codes (SSL_ERROR_BAD_CERT_DOMAIN) do not count.
+func (a *analysis) shouting() (int, int, bool) {
+	letters, upper, words := 0, 0, 0
+	first, last := -1, -1
+	for i := range a.t.Tokens {
+		t := &a.t.Tokens[i]
+		if t.Kind != normalize.Word || t.Has(normalize.Code) || t.Letters < 2 {
+			continue
+		}
+		letters += t.Letters
+		if t.Has(normalize.Upper) {
+			upper += t.Letters
+			if t.Letters >= 3 {
+				words++
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if letters == 0 || words < 4 || upper < 15 {
+		return 0, 0, false
+	}
+	ratio := float64(upper) / float64(letters)
+	if ratio >= 0.6 && a.t.Exclamations >= 3 || ratio >= 0.85 && a.t.Exclamations >= 2 {
+		return first, last + 1, true
+	}
+	return 0, 0, false
+}
+
+// sarcasm finds "bile … -amıyorsunuz" ("bir SSL yenilemesini bile
+// yapamıyorsunuz": you cannot even …) and applause emoji.
+func (a *analysis) sarcasm() (int, int, float64) {
+	toks := a.t.Tokens
+	for i := range toks {
+		if toks[i].Fold != "bile" && toks[i].Fold != "even" {
+			continue
+		}
+		for j := i + 1; j < len(toks) && j <= i+4 && toks[j].Sentence == toks[i].Sentence; j++ {
+			f := toks[j].Fold
+			if hasAnySuffix(f, "amiyorsunuz", "emiyorsunuz", "miyorsunuz", "muyorsunuz", "amadiniz", "emediniz", "amazsiniz", "emezsiniz") ||
+				(toks[i].Fold == "even" && (f == "cant" || f == "cannot" || f == "know")) {
+				return i, j + 1, 1
+			}
+		}
+	}
+	return 0, 0, 0
+}
+
+// modelFinding lets the statistical model report what the word lists did
+// not: offensive language in words no list has.
+func (a *analysis) modelFinding() {
+	th := a.e.modelThreshold[a.lang]
+	if a.prob < th || a.topTok < 0 {
+		return
+	}
+	for _, c := range []string{Profanity, Insult, Hate, Harassment, Threat, PhysicalThreat, Blackmail} {
+		if a.has(c) {
+			return
+		}
+	}
+	cat := Profanity
+	if a.addrMsg {
+		cat = Insult
+	}
+	name := "model.offensive-tr"
+	if a.lang == "en" {
+		name = "model.abuse-en"
+	}
+	tok := a.t.Tokens[a.topTok]
+	a.add(cat, name+":"+tok.Key, a.prob, a.topTok, a.topTok+1)
+}

@@ -1,0 +1,593 @@
+// Package lexicon matches word lists against normalised text.
+//
+// A lexicon is a set of patterns grouped under tags ("profanity",
+// "scope.dns", "op.refund" …). A pattern is one or more elements, each
+// matching one token:
+//
+//	word      the token is exactly word
+//	word*     the token starts with word (Turkish suffixes: "aptal*" matches
+//	          "aptallar", "aptalsınız")
+//	a|b*|c    any of the alternatives
+//	=word     the Turkish letters of word must be written as such: "=göt"
+//	          does not match the English "got"
+//	_  _N     a gap of up to 3 (or N) tokens before the next element
+//
+// Elements separated by spaces must match consecutive tokens of one
+// sentence. A line starting with '!' is an exception: wherever it matches,
+// hits of the same tag starting inside the exception are dropped
+// ("!sikayet*" keeps "sikayet" from counting as a swear word).
+//
+// Attributes follow a ';': "w=2.5" sets the weight (default 1), "join"
+// lets a one-element pattern also match two tokens written with a space or
+// dot inside the word ("sik tir").
+//
+// A lexicon matches either the folded form of tokens (topic words) or their
+// key form (leetspeak decoded, repeated letters collapsed, '*' masks as
+// wildcards; conduct words), see package normalize. In key mode, a Turkish
+// letter the customer wrote must agree with the pattern: the pattern "sik"
+// matches "sik", "SIK" and "s1k" but not "sık".
+package lexicon
+
+import (
+	"bufio"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"destek/internal/classify/normalize"
+)
+
+// Mode selects the token form a lexicon matches.
+type Mode uint8
+
+const (
+	// Fold matches normalize.Token.Fold: lower-case ASCII-folded words.
+	Fold Mode = iota
+	// Key matches normalize.Token.Key and checks Marks: for conduct words
+	// written in disguise.
+	Key
+)
+
+// Hit is one match of a pattern.
+type Hit struct {
+	// Entry indexes Lexicon.Entries; Tag indexes Lexicon.Tags.
+	Entry, Tag int
+	// Start and End are token indices: the match covers Tokens[Start:End].
+	Start, End int
+	// Weight is the entry's weight.
+	Weight float64
+}
+
+// Entry is a compiled pattern.
+type Entry struct {
+	Tag     int
+	Weight  float64
+	Source  string // the pattern as written in the list
+	Except  bool
+	Join    bool
+	elems   []element
+	minLeft int // literal length of the first element's shortest alternative
+}
+
+type element struct {
+	alts []alt
+	gap  int // tokens that may be skipped before this element
+}
+
+type alt struct {
+	text   string // key or fold form
+	marks  string // key mode: marks of the pattern word
+	prefix bool
+	strict bool
+	// raw is the length of the pattern word before repeated letters were
+	// collapsed, when that differs from len(text): "ass" has the key "as",
+	// and only a token of at least three letters may match it.
+	raw int
+}
+
+// Lexicon is a compiled set of patterns. It is read-only once built and
+// safe for concurrent use.
+type Lexicon struct {
+	mode    Mode
+	Tags    []string
+	tagIDs  map[string]int
+	Entries []Entry
+	nodes   []node
+}
+
+type node struct {
+	edges  []edge
+	exact  []int32 // (entry<<8 | alt index) of alternatives ending here
+	prefix []int32
+}
+
+type edge struct {
+	b  byte
+	to int32
+}
+
+// New returns an empty lexicon of the given mode.
+func New(mode Mode) *Lexicon {
+	return &Lexicon{mode: mode, tagIDs: map[string]int{}, nodes: []node{{}}}
+}
+
+// Parse builds a lexicon from the list format described in the package
+// comment. name is used in error messages.
+func Parse(name, src string, mode Mode) (*Lexicon, error) {
+	l := New(mode)
+	if err := l.AddList(name, src); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// AddList adds every pattern of a list to l.
+func (l *Lexicon) AddList(name, src string) error {
+	tag := ""
+	sc := bufio.NewScanner(strings.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		s := sc.Text()
+		if k := strings.Index(s, "#"); k >= 0 {
+			s = s[:k]
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+			tag = strings.TrimSpace(s[1 : len(s)-1])
+			if tag == "" {
+				return fmt.Errorf("%s:%d: empty section name", name, line)
+			}
+			continue
+		}
+		if tag == "" {
+			return fmt.Errorf("%s:%d: pattern before the first [section]", name, line)
+		}
+		if err := l.Add(tag, s); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, line, err)
+		}
+	}
+	return sc.Err()
+}
+
+// TagID returns the id of a tag, or -1 when no pattern uses it.
+func (l *Lexicon) TagID(tag string) int {
+	if id, ok := l.tagIDs[tag]; ok {
+		return id
+	}
+	return -1
+}
+
+func (l *Lexicon) tag(t string) int {
+	if id, ok := l.tagIDs[t]; ok {
+		return id
+	}
+	id := len(l.Tags)
+	l.Tags = append(l.Tags, t)
+	l.tagIDs[t] = id
+	return id
+}
+
+// Add compiles one pattern line (with optional '!' and '; attributes')
+// under tag.
+func (l *Lexicon) Add(tag, line string) error {
+	e := Entry{Weight: 1}
+	pat := line
+	if k := strings.Index(line, ";"); k >= 0 {
+		pat = strings.TrimSpace(line[:k])
+		for _, a := range strings.Fields(line[k+1:]) {
+			switch {
+			case a == "join":
+				e.Join = true
+			case strings.HasPrefix(a, "w="):
+				w, err := strconv.ParseFloat(a[2:], 64)
+				if err != nil {
+					return fmt.Errorf("bad weight %q", a)
+				}
+				e.Weight = w
+			default:
+				return fmt.Errorf("unknown attribute %q", a)
+			}
+		}
+	}
+	if strings.HasPrefix(pat, "!") {
+		e.Except = true
+		pat = strings.TrimSpace(pat[1:])
+	}
+	e.Source = pat
+	gap := 0
+	for _, f := range strings.Fields(pat) {
+		if f[0] == '_' {
+			n := 3
+			if len(f) > 1 {
+				v, err := strconv.Atoi(f[1:])
+				if err != nil || v < 1 || v > 20 {
+					return fmt.Errorf("bad gap %q", f)
+				}
+				n = v
+			}
+			gap += n
+			continue
+		}
+		var el element
+		el.gap = gap
+		gap = 0
+		for _, a := range strings.Split(f, "|") {
+			if a == "" {
+				return fmt.Errorf("empty alternative in %q", f)
+			}
+			var x alt
+			if strings.HasPrefix(a, "=") {
+				x.strict = true
+				a = a[1:]
+			}
+			if strings.HasSuffix(a, "*") {
+				x.prefix = true
+				a = a[:len(a)-1]
+			}
+			if a == "" || strings.ContainsAny(a, "*=") {
+				return fmt.Errorf("bad element %q", f)
+			}
+			x.text, x.marks = l.form(a)
+			if l.mode == Key && !x.prefix {
+				if f := normalize.Fold(a); len(f) > len(x.text) {
+					x.raw = len(f)
+				}
+			}
+			if x.text == "" {
+				return fmt.Errorf("element %q has no letters", a)
+			}
+			el.alts = append(el.alts, x)
+		}
+		e.elems = append(e.elems, el)
+	}
+	if len(e.elems) == 0 {
+		return fmt.Errorf("empty pattern")
+	}
+	if gap > 0 {
+		return fmt.Errorf("pattern ends with a gap")
+	}
+	if e.elems[0].gap > 0 {
+		return fmt.Errorf("pattern starts with a gap")
+	}
+	if e.Join && len(e.elems) != 1 {
+		return fmt.Errorf("join needs a one-element pattern")
+	}
+	e.Tag = l.tag(tag)
+	id := len(l.Entries)
+	l.Entries = append(l.Entries, e)
+	for ai, a := range e.elems[0].alts {
+		n := l.insert(a.text)
+		ref := int32(id)<<8 | int32(ai)
+		if a.prefix {
+			l.nodes[n].prefix = append(l.nodes[n].prefix, ref)
+		} else {
+			l.nodes[n].exact = append(l.nodes[n].exact, ref)
+		}
+	}
+	return nil
+}
+
+// form normalises one pattern word the way tokens are normalised.
+func (l *Lexicon) form(w string) (string, string) {
+	t := normalize.New(w)
+	if len(t.Tokens) != 1 {
+		// Patterns are single words; join what normalisation split
+		// ("e-posta" is written as the two elements "e posta").
+		var k, m strings.Builder
+		for _, tok := range t.Tokens {
+			if l.mode == Key {
+				k.WriteString(tok.Key)
+				m.WriteString(tok.Marks)
+			} else {
+				k.WriteString(tok.Fold)
+			}
+		}
+		return k.String(), m.String()
+	}
+	tok := t.Tokens[0]
+	if l.mode == Key {
+		return tok.Key, tok.Marks
+	}
+	return tok.Fold, ""
+}
+
+func (l *Lexicon) insert(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		next := -1
+		for _, e := range l.nodes[n].edges {
+			if e.b == c {
+				next = int(e.to)
+				break
+			}
+		}
+		if next < 0 {
+			next = len(l.nodes)
+			l.nodes = append(l.nodes, node{})
+			l.nodes[n].edges = append(l.nodes[n].edges, edge{b: c, to: int32(next)})
+			sort.Slice(l.nodes[n].edges, func(a, b int) bool { return l.nodes[n].edges[a].b < l.nodes[n].edges[b].b })
+		}
+		n = next
+	}
+	return n
+}
+
+func (l *Lexicon) child(n int, c byte) int {
+	es := l.nodes[n].edges
+	for i := range es {
+		if es[i].b == c {
+			return int(es[i].to)
+		}
+		if es[i].b > c {
+			break
+		}
+	}
+	return -1
+}
+
+// tokenForm returns the form of a token this lexicon matches, or "" when
+// the token cannot match (links, addresses, mentions).
+func (l *Lexicon) tokenForm(t *normalize.Token) (string, string) {
+	if t.Kind != normalize.Word && t.Kind != normalize.Number {
+		return "", ""
+	}
+	if l.mode == Key {
+		return t.Key, t.Marks
+	}
+	return t.Fold, ""
+}
+
+// Match appends to dst every hit of the lexicon in text, exceptions
+// applied, ordered by start token.
+func (l *Lexicon) Match(text *normalize.Text, dst []Hit) []Hit {
+	base := len(dst)
+	toks := text.Tokens
+	var cands []int32
+	var except []Hit
+	for i := range toks {
+		form, marks := l.tokenForm(&toks[i])
+		if form == "" {
+			continue
+		}
+		cands = cands[:0]
+		masked := l.mode == Key && strings.IndexByte(form, '*') >= 0
+		if masked {
+			cands = l.walkMasked(form, 0, 0, cands)
+		} else {
+			cands = l.walk(form, cands)
+		}
+		for _, ref := range cands {
+			eid, ai := int(ref>>8), int(ref&0xff)
+			e := &l.Entries[eid]
+			a := &e.elems[0].alts[ai]
+			if !masked && (!marksAgree(a, form, marks) || len(toks[i].Fold) < a.raw) {
+				continue
+			}
+			end, ok := l.matchRest(text, e, 1, i+1, toks[i].Sentence)
+			if !ok {
+				continue
+			}
+			h := Hit{Entry: eid, Tag: e.Tag, Start: i, End: end, Weight: e.Weight}
+			if e.Except {
+				except = append(except, h)
+			} else {
+				dst = append(dst, h)
+			}
+		}
+		if l.mode == Key && i+1 < len(toks) {
+			dst = l.matchJoined(text, i, dst)
+		}
+	}
+	if len(except) == 0 {
+		return dst
+	}
+	out := dst[:base]
+	for _, h := range dst[base:] {
+		dropped := false
+		for _, x := range except {
+			if x.Tag == h.Tag && h.Start >= x.Start && h.Start < x.End {
+				dropped = true
+				break
+			}
+		}
+		if !dropped {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// walk collects the first-element alternatives that match form.
+func (l *Lexicon) walk(form string, cands []int32) []int32 {
+	n := 0
+	for i := 0; ; i++ {
+		cands = append(cands, l.nodes[n].prefix...)
+		if i == len(form) {
+			cands = append(cands, l.nodes[n].exact...)
+			return cands
+		}
+		n = l.child(n, form[i])
+		if n < 0 {
+			return cands
+		}
+	}
+}
+
+// walkMasked matches a token with '*' masks: a run of k stars stands for 1
+// to 2k letters (doubled letters are collapsed in keys). The token must keep
+// at least one real letter, and at least three characters in all.
+func (l *Lexicon) walkMasked(form string, i, n int, cands []int32) []int32 {
+	if i == 0 {
+		letters := 0
+		for j := 0; j < len(form); j++ {
+			if form[j] != '*' {
+				letters++
+			}
+		}
+		if letters == 0 || len(form) < 3 {
+			return cands
+		}
+	}
+	if i == len(form) {
+		cands = append(cands, l.nodes[n].exact...)
+		cands = append(cands, l.nodes[n].prefix...)
+		return cands
+	}
+	if form[i] != '*' {
+		// A prefix pattern may end before the token does, but only after
+		// every star has been consumed: "s*ktir" must not match "s".
+		if strings.IndexByte(form[i:], '*') < 0 {
+			cands = append(cands, l.nodes[n].prefix...)
+		}
+		c := l.child(n, form[i])
+		if c < 0 {
+			return cands
+		}
+		return l.walkMasked(form, i+1, c, cands)
+	}
+	k := i
+	for k < len(form) && form[k] == '*' {
+		k++
+	}
+	stars := k - i
+	// consume between 1 and 2*stars trie characters
+	var rec func(n, depth int)
+	rec = func(n, depth int) {
+		if depth >= 1 {
+			before := len(cands)
+			cands = l.walkMasked(form, k, n, cands)
+			_ = before
+		}
+		if depth == 2*stars {
+			return
+		}
+		for _, e := range l.nodes[n].edges {
+			rec(int(e.to), depth+1)
+		}
+	}
+	rec(n, 0)
+	return dedup(cands)
+}
+
+func dedup(c []int32) []int32 {
+	if len(c) < 2 {
+		return c
+	}
+	sort.Slice(c, func(a, b int) bool { return c[a] < c[b] })
+	out := c[:1]
+	for _, v := range c[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// marksAgree checks the Turkish letters of a key-mode token against an
+// alternative: a Turkish letter written in the token must be the one in the
+// pattern; a plain letter may stand for a Turkish one unless the pattern is
+// strict.
+func marksAgree(a *alt, form, marks string) bool {
+	if a.marks == "" || marks == "" {
+		return true
+	}
+	n := len(a.text)
+	if n > len(form) {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		tm, pm := marks[i], a.marks[i]
+		if tm != 0 && tm != pm {
+			return false
+		}
+		if pm != 0 && tm == 0 && a.strict {
+			return false
+		}
+	}
+	return true
+}
+
+// elemMatches reports whether one element matches a token.
+func (l *Lexicon) elemMatches(el *element, t *normalize.Token) bool {
+	form, marks := l.tokenForm(t)
+	if form == "" {
+		return false
+	}
+	for i := range el.alts {
+		a := &el.alts[i]
+		if a.prefix {
+			if !strings.HasPrefix(form, a.text) {
+				continue
+			}
+		} else if form != a.text {
+			continue
+		}
+		if l.mode == Key && (!marksAgree(a, form, marks) || len(t.Fold) < a.raw) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// matchRest matches elements [k:] from token i on, within one sentence,
+// and returns the end token index.
+func (l *Lexicon) matchRest(text *normalize.Text, e *Entry, k, i, sentence int) (int, bool) {
+	if k == len(e.elems) {
+		return i, true
+	}
+	el := &e.elems[k]
+	toks := text.Tokens
+	for j := i; j <= i+el.gap && j < len(toks); j++ {
+		if toks[j].Sentence != sentence {
+			break
+		}
+		if l.elemMatches(el, &toks[j]) {
+			if end, ok := l.matchRest(text, e, k+1, j+1, sentence); ok {
+				return end, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// matchJoined tries "join" patterns on tokens i and i+1 written as one word
+// with a single space, dot, hyphen or underscore inside ("sik tir").
+func (l *Lexicon) matchJoined(text *normalize.Text, i int, dst []Hit) []Hit {
+	a, b := &text.Tokens[i], &text.Tokens[i+1]
+	if a.Kind != normalize.Word || b.Kind != normalize.Word || a.Sentence != b.Sentence {
+		return dst
+	}
+	if b.Start-a.End != 1 || strings.IndexByte(" .-_", text.Source[a.End]) < 0 {
+		return dst
+	}
+	if a.Has(normalize.Masked) || b.Has(normalize.Masked) || a.Key == "" || b.Key == "" {
+		return dst
+	}
+	form := a.Key + b.Key
+	marks := a.Marks + b.Marks
+	var cands []int32
+	cands = l.walk(form, cands)
+	for _, ref := range cands {
+		eid, ai := int(ref>>8), int(ref&0xff)
+		e := &l.Entries[eid]
+		if !e.Join || e.Except {
+			continue
+		}
+		al := &e.elems[0].alts[ai]
+		// The pattern must cross the boundary, or it would have matched
+		// the first token alone.
+		if len(al.text) <= len(a.Key) || !marksAgree(al, form, marks) {
+			continue
+		}
+		dst = append(dst, Hit{Entry: eid, Tag: e.Tag, Start: i, End: i + 2, Weight: e.Weight})
+	}
+	return dst
+}
