@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"destek/internal/desk"
+	"destek/internal/policy"
 	"destek/internal/store"
 )
 
@@ -36,6 +37,7 @@ func init() {
 	commands = map[string]command{
 		"serve":   {"start the HTTP server", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
+		"policy":  {"the support policy: policy check|show|diff|publish|versions", runPolicy},
 		"user":    {"manage agents: user add|list|passwd", runUser},
 		"token":   {"manage API tokens: token create", runToken},
 		"bench":   {"measure ticket creation through the HTTP API", runBench},
@@ -147,6 +149,11 @@ func (d *dbFlags) open(ctx context.Context) (desk.Store, error) {
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	// A fresh install runs the built-in policy, recorded as version 1.
+	if err := policy.EnsurePublished(ctx, s); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("publish the built-in policy: %w", err)
 	}
 	return s, nil
 }

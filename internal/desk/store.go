@@ -30,6 +30,7 @@ type Store interface {
 	QueueStore
 	TicketStore
 	AuditStore
+	PolicyStore
 }
 
 // AccountStore keeps customer accounts and their authorised contacts.
