@@ -104,16 +104,19 @@ type TicketStore interface {
 	CreateTicket(ctx context.Context, t *Ticket, contact *Contact, first *Message, files []NewAttachment) error
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	ListTickets(ctx context.Context, f TicketFilter) ([]*Ticket, string, error)
-	// UpdateTicket applies u; fields left nil are unchanged. Transitions are
-	// checked with CheckTransition by the caller's service, not here.
+	// UpdateTicket applies u; fields left nil are unchanged. A status change
+	// is checked with CheckTransition against the current status, under the
+	// same lock as the write.
 	UpdateTicket(ctx context.Context, id int64, u TicketUpdate) (*Ticket, error)
 	// LinkTickets links a to b (and b to a for related links). A merged link
 	// closes a and sets a.MergedIntoID = b.
 	LinkTickets(ctx context.Context, a, b int64, kind LinkKind) error
 
 	// AddMessage appends a message (and its attachments) to a ticket and
-	// bumps the ticket's UpdatedAt.
-	AddMessage(ctx context.Context, m *Message, files []NewAttachment) error
+	// moves the ticket's status as StatusAfterMessage says (reopen lets a
+	// reply reopen a closed ticket), in one transaction; it returns the
+	// ticket as it now is. A merged ticket takes only notes (ECONFLICT).
+	AddMessage(ctx context.Context, m *Message, files []NewAttachment, reopen bool) (*Ticket, error)
 	Messages(ctx context.Context, ticketID int64) ([]*Message, error)
 	Message(ctx context.Context, id int64) (*Message, error)
 	Attachment(ctx context.Context, id int64) (*Attachment, error)

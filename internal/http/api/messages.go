@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"destek/internal/desk"
@@ -93,13 +92,6 @@ func (s *server) appendMessage(w http.ResponseWriter, r *http.Request, id int64,
 	if err != nil {
 		return err
 	}
-	if t.MergedIntoID != nil && dir != desk.Note {
-		return &desk.Error{Code: desk.ECONFLICT, Message: fmt.Sprintf("ticket %d was merged into ticket %d; write there", t.ID, *t.MergedIntoID)}
-	}
-	next, err := desk.StatusAfterMessage(t.Status, dir, reopen)
-	if err != nil {
-		return err
-	}
 	m := &desk.Message{TicketID: id, Direction: dir, Channel: t.Channel, Text: text}
 	if dir == desk.Inbound {
 		c := t.ContactID
@@ -107,14 +99,9 @@ func (s *server) appendMessage(w http.ResponseWriter, r *http.Request, id int64,
 	} else {
 		m.AuthorAgentID = principalFrom(ctx).agentID()
 	}
-	if err := s.store.AddMessage(ctx, m, files); err != nil {
-		return err
-	}
-	if next != t.Status {
-		if t, err = s.store.UpdateTicket(ctx, id, desk.TicketUpdate{Status: &next}); err != nil {
-			return err
-		}
-	} else if t, err = s.store.Ticket(ctx, id); err != nil {
+	// The store checks the status rules and writes the message and the
+	// status change in one transaction.
+	if t, err = s.store.AddMessage(ctx, m, files, reopen); err != nil {
 		return err
 	}
 	respond.JSON(w, http.StatusCreated, messageResponse{Message: m, Ticket: t})

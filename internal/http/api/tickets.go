@@ -330,18 +330,11 @@ func (s *server) setTicketStatus(w http.ResponseWriter, r *http.Request) error {
 	if in.Status == "" {
 		return desk.FieldErrorf("status", "status is required (%s)", statuses)
 	}
-	ctx := r.Context()
-	t, err := s.store.Ticket(ctx, id)
+	// The transition rules are checked by the store under the ticket's row
+	// lock, so concurrent changes cannot both pass against a stale status.
+	t, err := s.store.UpdateTicket(r.Context(), id, desk.TicketUpdate{Status: &in.Status})
 	if err != nil {
 		return err
-	}
-	if err := desk.CheckTransition(t.Status, in.Status); err != nil {
-		return err
-	}
-	if t.Status != in.Status {
-		if t, err = s.store.UpdateTicket(ctx, id, desk.TicketUpdate{Status: &in.Status}); err != nil {
-			return err
-		}
 	}
 	respond.JSON(w, http.StatusOK, t)
 	return nil

@@ -117,24 +117,33 @@ func (db *DB) insertMessage(ctx context.Context, x executor, m *desk.Message, at
 	return nil
 }
 
-// AddMessage appends a message and its attachments to a ticket and bumps the
-// ticket's UpdatedAt. The channel defaults to the ticket's, the direction to
-// inbound. A missing ticket is ENOTFOUND. The ticket's status is left to the
-// caller (see desk.StatusAfterMessage).
-func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewAttachment) error {
+// AddMessage appends a message (and its attachments) to a ticket and moves
+// the ticket's status as desk.StatusAfterMessage says, all in one
+// transaction with the ticket row locked: the message and the status change
+// are written together or not at all. A closed ticket takes a reply only
+// with reopen; a merged ticket takes only internal notes.
+func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewAttachment, reopen bool) (*desk.Ticket, error) {
 	n := *m
 	if n.Channel != "" && !n.Channel.Valid() {
-		return desk.FieldErrorf("channel", "unknown channel %q; use one of ticket, email, chat, phone, social", n.Channel)
+		return nil, desk.FieldErrorf("channel", "unknown channel %q; use one of ticket, email, chat, phone, social", n.Channel)
 	}
+	var out *desk.Ticket
 	err := db.inTx(ctx, func(x executor) error {
-		t, err := db.ticket(ctx, x, n.TicketID, true)
+		before, err := db.ticket(ctx, x, n.TicketID, true)
 		if err != nil {
 			return err
 		}
+		if before.MergedIntoID != nil && n.Direction != desk.Note {
+			return &desk.Error{Code: desk.ECONFLICT, Message: fmt.Sprintf("ticket %d was merged into ticket %d; write there", before.ID, *before.MergedIntoID)}
+		}
 		if n.Channel == "" {
-			n.Channel = t.Channel
+			n.Channel = before.Channel
 		}
 		atts, err := checkMessage(&n, files, "")
+		if err != nil {
+			return err
+		}
+		next, err := desk.StatusAfterMessage(before.Status, n.Direction, reopen)
 		if err != nil {
 			return err
 		}
@@ -142,16 +151,27 @@ func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewA
 		if err := db.insertMessage(ctx, x, &n, atts, ""); err != nil {
 			return err
 		}
-		if _, err := x.ExecContext(ctx, "UPDATE tickets SET updated_at = ? WHERE id = ?", db.d.Time(n.CreatedAt), n.TicketID); err != nil {
+		t := *before
+		t.Status, t.UpdatedAt = next, n.CreatedAt
+		if next != desk.StatusClosed {
+			t.ClosedAt = nil
+		}
+		if _, err := x.ExecContext(ctx, "UPDATE tickets SET status = ?, updated_at = ?, closed_at = ? WHERE id = ?",
+			string(t.Status), db.d.Time(t.UpdatedAt), db.nullTime(t.ClosedAt), n.TicketID); err != nil {
 			return fmt.Errorf("bump ticket %d: %w", n.TicketID, err)
 		}
-		return db.audit(ctx, x, n.CreatedAt, auditEntry{"message.create", EntityMessage, n.ID, nil, &n})
+		events := []auditEntry{{"message.create", EntityMessage, n.ID, nil, &n}}
+		if t.Status != before.Status {
+			events = append(events, auditEntry{"ticket.update", EntityTicket, t.ID, before, &t})
+		}
+		out = &t
+		return db.audit(ctx, x, n.CreatedAt, events...)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	*m = n
-	return nil
+	return out, nil
 }
 
 // Messages returns a ticket's messages with their attachments, oldest

@@ -290,7 +290,9 @@ func (db *DB) ListTickets(ctx context.Context, f desk.TicketFilter) ([]*desk.Tic
 	return out, next, nil
 }
 
-// UpdateTicket applies u to a ticket. Moving to closed stamps ClosedAt;
+// UpdateTicket applies u to a ticket. A status change must pass
+// desk.CheckTransition against the status read under the row lock, and a
+// merged ticket's status no longer changes. Moving to closed stamps ClosedAt;
 // moving out of closed clears it. An update that changes nothing writes
 // nothing.
 func (db *DB) UpdateTicket(ctx context.Context, id int64, u desk.TicketUpdate) (*desk.Ticket, error) {
@@ -307,8 +309,13 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, u desk.TicketUpdate) (
 			}
 		}
 		if u.Status != nil {
-			if !u.Status.Valid() {
-				return desk.FieldErrorf("status", "unknown status %q; use one of new, open, pending_customer, pending_internal, resolved, closed", *u.Status)
+			// Checked here, under the row lock, so two concurrent changes
+			// cannot both pass the rule against a stale status.
+			if err := desk.CheckTransition(before.Status, *u.Status); err != nil {
+				return err
+			}
+			if before.MergedIntoID != nil && *u.Status != before.Status {
+				return &desk.Error{Code: desk.ECONFLICT, Field: "status", Message: fmt.Sprintf("ticket %d was merged into ticket %d and stays closed", id, *before.MergedIntoID)}
 			}
 			t.Status = *u.Status
 		}

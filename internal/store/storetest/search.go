@@ -17,7 +17,7 @@ func testSearch(t *testing.T, s desk.Store) {
 	d, _, _ := newTicket(t, s, "d@example.com", "DNS kaydı", "ISTANBUL sunucusu yanıt vermiyor")
 	e, _, _ := newTicket(t, s, "e@example.com", "Fatura", "ıstanbul şubesi faturası")
 	note := &desk.Message{TicketID: d.ID, Direction: desk.Note, Text: "İç not: müşteri İstanbul ofisinden arıyor, gizlinot."}
-	must(t, s.AddMessage(ctx, note, nil))
+	must(t, second(s.AddMessage(ctx, note, nil, false)))
 
 	search := func(q string) []desk.SearchHit {
 		t.Helper()

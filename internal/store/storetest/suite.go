@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"tickets/link", testLinkTickets},
 		{"tickets/list", testListTickets},
 		{"messages", testMessages},
+		{"messages/status", testMessageStatus},
 		{"search", testSearch},
 		{"audit", testAudit},
 		{"not_found", testNotFound},
@@ -59,6 +60,9 @@ var (
 )
 
 func ptr[T any](v T) *T { return &v }
+
+// second returns the error of a two-result call, for must and wantErr.
+func second[T any](_ T, err error) error { return err }
 
 // wantErr fails unless err carries a *desk.Error with the code and field.
 func wantErr(t *testing.T, err error, code, field string) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -600,19 +601,19 @@ func testMessages(t *testing.T, s desk.Store) {
 	big := bytes.Repeat([]byte("0123456789abcdef"), 64*1024) // 1 MiB
 
 	out := &desk.Message{TicketID: tk.ID, Direction: desk.Outbound, AuthorAgentID: &agent.ID, Text: "Cevabımız ektedir.", HTML: "<p>Cevabımız</p>"}
-	must(t, s.AddMessage(ctx, out, []desk.NewAttachment{{Filename: "log.bin", ContentType: "application/octet-stream", Data: binary}}))
+	must(t, second(s.AddMessage(ctx, out, []desk.NewAttachment{{Filename: "log.bin", ContentType: "application/octet-stream", Data: binary}}, false)))
 	if out.ID == 0 || out.Channel != desk.ChannelEmail || out.CreatedAt.IsZero() || len(out.Attachments) != 1 || out.Attachments[0].MessageID != out.ID {
 		t.Errorf("added %+v", out)
 	}
 	got, err := s.Ticket(ctx, tk.ID)
 	must(t, err)
-	if !got.UpdatedAt.Equal(out.CreatedAt) || got.Status != tk.Status {
+	if !got.UpdatedAt.Equal(out.CreatedAt) || got.Status != desk.StatusPendingCustomer {
 		t.Errorf("ticket after a message: updated %v (message %v), status %s", got.UpdatedAt, out.CreatedAt, got.Status)
 	}
 	note := &desk.Message{TicketID: tk.ID, Direction: desk.Note, AuthorAgentID: &agent.ID, Channel: desk.ChannelChat, Text: "İç not"}
-	must(t, s.AddMessage(ctx, note, nil))
+	must(t, second(s.AddMessage(ctx, note, nil, false)))
 	onlyFile := &desk.Message{TicketID: tk.ID, AuthorContactID: &c.ID, Text: ""}
-	must(t, s.AddMessage(ctx, onlyFile, []desk.NewAttachment{{Filename: "büyük.txt", ContentType: "text/plain", Data: big}}))
+	must(t, second(s.AddMessage(ctx, onlyFile, []desk.NewAttachment{{Filename: "büyük.txt", ContentType: "text/plain", Data: big}}, false)))
 	if onlyFile.Direction != desk.Inbound {
 		t.Errorf("default direction %s", onlyFile.Direction)
 	}
@@ -668,7 +669,7 @@ func testMessages(t *testing.T, s desk.Store) {
 		{desk.Message{TicketID: tk.ID, Text: "x", AuthorContactID: ptr(int64(999999))}, nil, desk.EINVALID, "author_contact_id"},
 	} {
 		m := tc.m
-		wantErr(t, s.AddMessage(ctx, &m, tc.files), tc.code, tc.field)
+		wantErr(t, second(s.AddMessage(ctx, &m, tc.files, false)), tc.code, tc.field)
 		if m.ID != 0 {
 			t.Errorf("a failed AddMessage set the id")
 		}
@@ -705,10 +706,12 @@ func testNotFound(t *testing.T, s desk.Store) {
 		"SetAgentPassword":   func() (any, error) { return nil, s.SetAgentPassword(ctx, id, "h") },
 		"RemoveAuthorised":   func() (any, error) { return nil, s.RemoveAuthorisedContact(ctx, id, id) },
 		"LinkTickets":        func() (any, error) { return nil, s.LinkTickets(ctx, id, tk.ID, desk.LinkRelated) },
-		"AddMessage":         func() (any, error) { return nil, s.AddMessage(ctx, &desk.Message{TicketID: id, Text: "x"}, nil) },
-		"ContactByAddress":   func() (any, error) { return s.ContactByAddress(ctx, desk.ChannelEmail, "yok@example.com") },
-		"AgentByEmail":       func() (any, error) { return s.AgentByEmail(ctx, "yok@example.com") },
-		"TokenByHash":        func() (any, error) { return s.TokenByHash(ctx, make([]byte, 32)) },
+		"AddMessage": func() (any, error) {
+			return s.AddMessage(ctx, &desk.Message{TicketID: id, Direction: desk.Outbound, Text: "x"}, nil, false)
+		},
+		"ContactByAddress": func() (any, error) { return s.ContactByAddress(ctx, desk.ChannelEmail, "yok@example.com") },
+		"AgentByEmail":     func() (any, error) { return s.AgentByEmail(ctx, "yok@example.com") },
+		"TokenByHash":      func() (any, error) { return s.TokenByHash(ctx, make([]byte, 32)) },
 	} {
 		v, err := call()
 		if desk.ErrorCode(err) != desk.ENOTFOUND {
@@ -755,4 +758,56 @@ func isNil(v any) bool {
 		return v == nil
 	}
 	return false
+}
+
+// testMessageStatus checks that a message and the status change it causes
+// are one write: a refused reply stores nothing, an accepted one moves the
+// status, and concurrent status changes are judged against the locked row.
+func testMessageStatus(t *testing.T, s desk.Store) {
+	ctx := agentCtx
+	tk, _, _ := newTicket(t, s, "durum@example.com", "Durum", "ilk")
+	closed := desk.StatusClosed
+	_, err := s.UpdateTicket(ctx, tk.ID, desk.TicketUpdate{Status: &closed})
+	must(t, err)
+
+	reply := &desk.Message{TicketID: tk.ID, Direction: desk.Outbound, Text: "kapalıya cevap"}
+	_, err = s.AddMessage(ctx, reply, nil, false)
+	wantErr(t, err, desk.ECONFLICT, "reopen")
+	ms, err := s.Messages(ctx, tk.ID)
+	must(t, err)
+	if len(ms) != 1 {
+		t.Fatalf("a refused reply was stored: %d messages", len(ms))
+	}
+	note := &desk.Message{TicketID: tk.ID, Direction: desk.Note, Text: "not kapalı bilete"}
+	got, err := s.AddMessage(ctx, note, nil, false)
+	must(t, err)
+	if got.Status != desk.StatusClosed {
+		t.Errorf("a note moved a closed ticket to %s", got.Status)
+	}
+	got, err = s.AddMessage(ctx, reply, nil, true)
+	must(t, err)
+	if got.Status != desk.StatusPendingCustomer || got.ClosedAt != nil {
+		t.Errorf("reply with reopen: status %s, closed_at %v", got.Status, got.ClosedAt)
+	}
+	events := auditOf(t, s, "ticket", tk.ID)
+	if last := events[0]; last.Action != "ticket.update" || !strings.Contains(string(last.After), `"pending_customer"`) {
+		t.Errorf("the reopening is not audited: %+v", last)
+	}
+	inbound := &desk.Message{TicketID: tk.ID, Direction: desk.Inbound, Text: "müşteri yazdı"}
+	if got, err = s.AddMessage(ctx, inbound, nil, false); err != nil || got.Status != desk.StatusOpen {
+		t.Errorf("customer message: %v, status %v", err, got)
+	}
+
+	// Transition rules hold in UpdateTicket itself.
+	_, err = s.UpdateTicket(ctx, tk.ID, desk.TicketUpdate{Status: &closed})
+	must(t, err)
+	resolved := desk.StatusResolved
+	_, err = s.UpdateTicket(ctx, tk.ID, desk.TicketUpdate{Status: &resolved})
+	wantErr(t, err, desk.ECONFLICT, "status")
+	neu := desk.StatusNew
+	open := desk.StatusOpen
+	_, err = s.UpdateTicket(ctx, tk.ID, desk.TicketUpdate{Status: &open})
+	must(t, err)
+	_, err = s.UpdateTicket(ctx, tk.ID, desk.TicketUpdate{Status: &neu})
+	wantErr(t, err, desk.ECONFLICT, "status")
 }
