@@ -18,6 +18,7 @@ import (
 	"destek/internal/auth"
 	"destek/internal/desk"
 	"destek/internal/http/api"
+	"destek/internal/policy"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
@@ -60,10 +61,19 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "destek is running at %s\n", url)
 
+	keeper, err := policy.NewKeeper(ctx, s)
+	if err != nil {
+		return err
+	}
+	// A version published on another node takes effect here within this
+	// interval; one published on this node, at once.
+	go keeper.Watch(ctx, 10*time.Second, logger)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := api.New(api.Config{
 		Store:         s,
+		Policy:        keeper,
 		Logger:        logger,
 		Registry:      reg,
 		SecureCookies: *secure,
@@ -78,7 +88,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	go sweepSessions(ctx, s, logger)
 
-	logger.Info("listening", "url", url, "database", dbKind(db.db))
+	logger.Info("listening", "url", url, "database", dbKind(db.db), "policy_version", keeper.Current().Version)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

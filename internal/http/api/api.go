@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 
 	"destek/internal/auth"
 	"destek/internal/desk"
+	"destek/internal/policy"
 )
 
 // Config is what the API needs. Store is required; the rest have defaults.
@@ -53,9 +55,10 @@ type Config struct {
 	// MaxAttachments bounds the number of files on one message (default 10).
 	MaxAttachments int
 
-	// PolicyVersion returns the version of the support policy in force,
-	// recorded on new tickets. Nil records 0 (no policy loaded).
-	PolicyVersion func() int
+	// Policy holds the support policy in force; new tickets record its
+	// version and the policy endpoints read and publish through it. When
+	// nil, one is loaded from Store.
+	Policy *policy.Keeper
 	// ClientIP returns the client address used to limit failed logins.
 	// The default is the host part of RemoteAddr; behind a reverse proxy,
 	// supply one that reads the proxy's header.
@@ -128,6 +131,13 @@ func build(cfg Config) (*server, error) {
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteHost
+	}
+	if cfg.Policy == nil {
+		k, err := policy.NewKeeper(context.Background(), cfg.Store)
+		if err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+		cfg.Policy = k
 	}
 
 	login, err := auth.NewLogin(cfg.Store, cfg.PasswordParams, cfg.LoginLimits, cfg.Logger)

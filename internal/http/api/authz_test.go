@@ -59,6 +59,11 @@ var leastRole = map[string]desk.AgentRole{
 	"GET /api/v1/queues":  desk.RoleAgent,
 	"POST /api/v1/queues": desk.RoleAdmin,
 
+	"GET /api/v1/policy":                    desk.RoleAgent,
+	"GET /api/v1/policy/versions":           desk.RoleAgent,
+	"GET /api/v1/policy/versions/{version}": desk.RoleAgent,
+	"POST /api/v1/policy/versions":          desk.RoleAdmin,
+
 	"GET /api/v1/search": desk.RoleAgent,
 	"GET /api/v1/audit":  desk.RoleSupervisor,
 }

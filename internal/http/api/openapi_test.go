@@ -135,6 +135,7 @@ func TestOpenAPIRequestSchemasMatchTheCode(t *testing.T) {
 		"PATCH /api/v1/agents/{id}":                      updateAgentRequest{},
 		"POST /api/v1/agents/{id}/password":              setPasswordRequest{},
 		"POST /api/v1/queues":                            createQueueRequest{},
+		"POST /api/v1/policy/versions":                   publishPolicyRequest{},
 	}
 	for _, rt := range e.api.routes {
 		key := rt.Method + " " + rt.Path
@@ -181,6 +182,7 @@ func TestOpenAPIResponseSchemasMatchTheModel(t *testing.T) {
 		"TicketLink": desk.TicketLink{}, "Message": desk.Message{}, "Attachment": desk.Attachment{},
 		"AuditEvent": desk.AuditEvent{}, "Actor": desk.Actor{}, "SearchHit": desk.SearchHit{},
 		"Me": meResponse{}, "CreatedToken": createTokenResponse{}, "MessageResult": messageResponse{},
+		"PolicyVersion": desk.PolicyVersion{},
 	} {
 		var s oaSchema
 		if err := json.Unmarshal(doc.Components.Schemas[name], &s); err != nil {

@@ -80,5 +80,10 @@ func (s *server) routeTable() []route {
 
 		{Method: "GET", Path: "/api/v1/search", Role: agent, handle: s.search},
 		{Method: "GET", Path: "/api/v1/audit", Role: supervisor, handle: s.listAudit},
+
+		{Method: "GET", Path: "/api/v1/policy", Role: agent, handle: s.policyInForce},
+		{Method: "GET", Path: "/api/v1/policy/versions", Role: agent, handle: s.listPolicyVersions},
+		{Method: "GET", Path: "/api/v1/policy/versions/{version}", Role: agent, handle: s.getPolicyVersion},
+		{Method: "POST", Path: "/api/v1/policy/versions", Role: admin, handle: s.publishPolicy},
 	}
 }

@@ -91,9 +91,7 @@ func (s *server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		}
 		t.AccountID = in.AccountID
 	}
-	if s.cfg.PolicyVersion != nil {
-		t.PolicyVersion = s.cfg.PolicyVersion()
-	}
+	t.PolicyVersion = s.cfg.Policy.Current().Version
 	m := &desk.Message{Direction: desk.Inbound, Channel: t.Channel, Text: text}
 	if err := s.store.CreateTicket(ctx, t, c, m, files); err != nil {
 		return err

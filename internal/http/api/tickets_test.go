@@ -11,7 +11,7 @@ import (
 )
 
 func TestCreateTicket(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.PolicyVersion = func() int { return 3 } })
+	e := newEnv(t)
 	var acct desk.Account
 	e.as(desk.RoleAgent).do("POST", "/api/v1/accounts", map[string]any{"name": "Atak Ltd", "kind": "corporate"}).want(http.StatusCreated).into(&acct)
 
@@ -26,7 +26,7 @@ func TestCreateTicket(t *testing.T) {
 		t.Errorf("Location = %q", r.header.Get("Location"))
 	}
 	if tk.Status != desk.StatusNew || tk.Queue != "billing" || tk.Priority != desk.PriorityHigh || tk.Channel != desk.ChannelEmail ||
-		tk.PolicyVersion != 3 || tk.AccountID == nil || *tk.AccountID != acct.ID || strings.Join(tk.Tags, ",") != "fatura,iade" {
+		tk.PolicyVersion != 0 || tk.AccountID == nil || *tk.AccountID != acct.ID || strings.Join(tk.Tags, ",") != "fatura,iade" {
 		t.Fatalf("ticket = %+v", tk)
 	}
 	c, err := e.store.Contact(context.Background(), tk.ContactID)
