@@ -155,7 +155,10 @@ func NormaliseTags(tags []string) ([]string, error) {
 	out := make([]string, 0, len(tags))
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
-		t = strings.ToLower(strings.TrimSpace(t))
+		// Tags are identifiers typed on any keyboard: İ becomes i (plain
+		// lower-casing would leave a combining dot), and I becomes i as in
+		// English, so "İADE", "iade" and "IADE" are one tag.
+		t = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(t), "İ", "i"))
 		if t == "" {
 			continue
 		}
