@@ -202,3 +202,49 @@ func startServe(t *testing.T, bin, data string) (url, email, password string) {
 	}
 	return url, email, password
 }
+
+// TestUserCommands adds an agent with a chosen password, lists it, logs in
+// with it over HTTP, then resets the password.
+func TestUserCommands(t *testing.T) {
+	bin := buildBinary(t)
+	data := t.TempDir()
+	add := exec.Command(bin, "user", "add", "--data", data, "--email", "Ayse@Atak.example", "--name", "Ayşe Kaya", "--role", "supervisor", "--password-stdin")
+	add.Stdin = strings.NewReader("uzun-ve-gizli-parola\n")
+	if out, err := add.CombinedOutput(); err != nil || !strings.Contains(string(out), "added supervisor ayse@atak.example") || strings.Contains(string(out), "parola") {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	short := exec.Command(bin, "user", "add", "--data", data, "--email", "b@atak.example", "--name", "B", "--password-stdin")
+	short.Stdin = strings.NewReader("kisa\n")
+	if out, err := short.CombinedOutput(); err == nil {
+		t.Fatalf("user add accepted a 4-character password:\n%s", out)
+	}
+	out, _, code := run(t, bin, "user", "list", "--data", data)
+	if code != 0 || !strings.Contains(out, "ayse@atak.example") || !strings.Contains(out, "supervisor") || strings.Contains(out, "b@atak.example") {
+		t.Fatalf("user list:\n%s", out)
+	}
+
+	url, _, _ := startServe(t, bin, data)
+	login := func(password string) int {
+		body, _ := json.Marshal(map[string]string{"email": "ayse@atak.example", "password": password})
+		resp, err := http.Post(url+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := login("uzun-ve-gizli-parola"); code != http.StatusOK {
+		t.Fatalf("login with the chosen password: %d", code)
+	}
+	out, _, code = run(t, bin, "user", "passwd", "--data", data, "--email", "ayse@atak.example")
+	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(out)
+	if code != 0 || m == nil {
+		t.Fatalf("user passwd:\n%s", out)
+	}
+	if code := login("uzun-ve-gizli-parola"); code != http.StatusUnauthorized {
+		t.Fatalf("old password after passwd: %d, want 401", code)
+	}
+	if code := login(m[1]); code != http.StatusOK {
+		t.Fatalf("new password after passwd: %d", code)
+	}
+}

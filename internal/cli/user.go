@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf8"
 
 	"destek/internal/auth"
 	"destek/internal/desk"
@@ -141,9 +140,6 @@ func runUserPasswd(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// minPasswordLen is the shortest password accepted from an operator.
-const minPasswordLen = 10
-
 func readOrGeneratePassword(e env, fromStdin bool) (password string, generated bool, err error) {
 	if !fromStdin {
 		return rand.Text(), true, nil
@@ -153,8 +149,8 @@ func readOrGeneratePassword(e env, fromStdin bool) (password string, generated b
 		return "", false, fmt.Errorf("--password-stdin: could not read a password from standard input: %w", err)
 	}
 	line = strings.TrimRight(line, "\r\n")
-	if utf8.RuneCountInString(line) < minPasswordLen {
-		return "", false, fmt.Errorf("--password-stdin: the password must have at least %d characters", minPasswordLen)
+	if err := auth.ValidatePassword(line); err != nil {
+		return "", false, fmt.Errorf("--password-stdin: %s", describe(err))
 	}
 	return line, false, nil
 }
