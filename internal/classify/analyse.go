@@ -14,20 +14,24 @@ import (
 // need more certainty than the tweet and chat data the models were tuned
 // on: a model finding alone must not fire on a firm but clean complaint.
 // The values come from `go run ./internal/classify/cmd/eval -tune`.
+//
+// Two thresholds per model: one for messages that ask support for
+// something (a topic was found), where technical words and product names
+// ("götürü", "sikke.com.tr", "Amin Bey") trip a character model and much
+// certainty is needed; one for messages that ask for nothing, where a text
+// the model finds offensive is most likely just that.
 const (
-	modelThresholdTR = 0.80
-	modelThresholdEN = 0.80
-	// modelSupport is the probability above which the model confirms a
-	// word-list finding that needs support (a weak insult without a clear
-	// target).
-	modelSupport = 0.5
+	modelThresholdTR          = 0.85
+	modelThresholdEN          = 0.85
+	modelThresholdTRNoRequest = 0.50
+	modelThresholdENNoRequest = 0.65
 )
 
 // tagIDs are the lexicon tags the rules use, resolved once.
 type tagIDs struct {
 	// conduct lexicon
-	profanity, profanityAmb, insultStrong, insultWeak, slur, slang, contempt int
-	terms                                                                    map[int]string
+	profanity, profanityAmb, insultStrong, insultWeak, curse, slur, slang, contempt int
+	terms                                                                           map[int]string
 	// cue lexicon
 	request, howto, self, receive, negation, cond                     int
 	threatFire, threatShame, threatHunt, physical, pressure           int
@@ -44,7 +48,7 @@ func resolveTags(e *Engine) tagIDs {
 	c, q := e.conduct, e.cues
 	t := tagIDs{
 		profanity: c.TagID("profanity"), profanityAmb: c.TagID("profanity.amb"),
-		insultStrong: c.TagID("insult.strong"), insultWeak: c.TagID("insult.weak"),
+		insultStrong: c.TagID("insult.strong"), insultWeak: c.TagID("insult.weak"), curse: c.TagID("curse"),
 		slur: c.TagID("slur"), slang: c.TagID("slang"), contempt: c.TagID("contempt"),
 		request: q.TagID("verb.request"), howto: q.TagID("verb.howto"), self: q.TagID("verb.self"), receive: q.TagID("verb.receive"),
 		negation: q.TagID("verb.negation"), cond: q.TagID("cond"),

@@ -107,8 +107,20 @@ func (a *analysis) decideConduct() {
 			}
 		case tg.slur:
 			a.add(Hate, a.conductRule(h), 0.9, h.Start, h.End)
+		case tg.curse:
+			// "Allah belanızı versin": a curse at the staff is an insult.
+			if a.insultTargeted(h, true) {
+				a.add(Insult, a.conductRule(h), 0.85, h.Start, h.End)
+			}
 		case tg.slang, tg.contempt:
-			disrespect += h.Weight
+			w := h.Weight
+			// In a support request every word is addressed to the staff;
+			// in a message that asks for nothing, slang ("ulan") may be a
+			// mere interjection unless the sentence speaks to someone.
+			if a.scope.Category == ScopeOther && !a.sents[tok.Sentence].addressed {
+				w *= 0.6
+			}
+			disrespect += w
 			if disrespectHit == nil || h.Weight > disrespectHit.Weight {
 				hh := h
 				disrespectHit = &hh
@@ -269,7 +281,22 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 	s := &a.sents[toks[h.Start].Sentence]
 	third := h.Start > s.start && thirdPartyDeterminers[toks[h.Start-1].Fold]
 	if strong {
-		return !(third && a.scope.Category == ScopeAbuseReport)
+		if third && a.scope.Category == ScopeAbuseReport {
+			return false
+		}
+		// "aptallık" (stupidity), "onursuzlaştırmak": a derived word is not
+		// name-calling unless it is "yours" ("salaklığınız").
+		tk := &toks[h.Start]
+		if h.End-h.Start == 1 && h.Root < len(tk.Key) && hasAnyPrefix(tk.Key[h.Root:], "lik", "lig", "luk", "lug", "las", "les", "lık") &&
+			!isSecondPerson(tk.Fold) {
+			return false
+		}
+		// "beni bir salak olarak görüyorlar", "aptal gibi hissettim": the
+		// writer about themself.
+		if !s.addressed && a.firstPerson(s) {
+			return false
+		}
+		return true
 	}
 	if isSecondPerson(toks[h.End-1].Fold) || isSecondPerson(toks[h.Start].Fold) {
 		return true
@@ -277,8 +304,13 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 	if third || a.scope.Category == ScopeAbuseReport {
 		return false
 	}
-	// "Beceriksizler!" — the insult is the whole sentence.
-	if s.end-s.start <= 2 {
+	// A message that asks support for nothing and calls someone a thief
+	// or a liar is abuse, whoever it names.
+	if a.scope.Category == ScopeOther && !a.firstPerson(s) {
+		return true
+	}
+	// "Beceriksizler!" — the insult is the whole sentence (not a hashtag).
+	if s.end-s.start <= 2 && !toks[h.Start].Has(normalize.Hashtag) {
 		return true
 	}
 	lo, hi := h.Start-3, h.End+2
@@ -293,6 +325,17 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 			continue
 		}
 		if f := toks[i].Fold; isSecondPerson(f) || isImperative2(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstPerson reports a sentence about the writer: "ben", "beni", "I".
+func (a *analysis) firstPerson(s *sentence) bool {
+	for i := s.start; i < s.end; i++ {
+		switch a.t.Tokens[i].Fold {
+		case "ben", "beni", "bana", "benim", "bende", "benden", "kendimi", "kendime", "i", "me", "myself", "im":
 			return true
 		}
 	}
@@ -381,6 +424,9 @@ func (a *analysis) sarcasm() (int, int, float64) {
 // not: offensive language in words no list has.
 func (a *analysis) modelFinding() {
 	th := a.e.modelThreshold[a.lang]
+	if a.scope.Category == ScopeOther {
+		th = a.e.modelThreshold[a.lang+"-other"]
+	}
 	if a.prob < th || a.topTok < 0 {
 		return
 	}

@@ -158,7 +158,10 @@ func New(tax Taxonomy) (*Engine, error) {
 		}
 		e.models[lang] = m
 	}
-	e.modelThreshold = map[string]float64{"tr": modelThresholdTR, "en": modelThresholdEN}
+	e.modelThreshold = map[string]float64{
+		"tr": modelThresholdTR, "en": modelThresholdEN,
+		"tr-other": modelThresholdTRNoRequest, "en-other": modelThresholdENNoRequest,
+	}
 	e.pool.New = func() any { return &scratch{} }
 	return e, nil
 }
@@ -202,8 +205,25 @@ func (e *Engine) Probability(text string) float64 {
 	return model.Sigmoid(m.Logit(m.Features(t, nil)))
 }
 
+// WithModels returns a copy of e that uses other statistical models (nil
+// keeps the current one): the evaluation command tunes the engine with
+// models trained without the held-out data.
+func (e *Engine) WithModels(tr, en *model.Model) *Engine {
+	c := e.WithModelThreshold("tr", e.modelThreshold["tr"])
+	c.models = map[string]*model.Model{"tr": e.models["tr"], "en": e.models["en"]}
+	if tr != nil {
+		c.models["tr"] = tr
+	}
+	if en != nil {
+		c.models["en"] = en
+	}
+	return c
+}
+
 // WithModelThreshold returns a copy of e whose statistical model for lang
-// ("tr" or "en") reports a finding on its own from probability p up. The
+// ("tr" or "en") reports a finding on its own from probability p up in
+// messages that ask support for something; "tr-other" and "en-other" set
+// the thresholds for messages that ask for nothing. The
 // evaluation command uses it to tune the thresholds.
 func (e *Engine) WithModelThreshold(lang string, p float64) *Engine {
 	c := &Engine{

@@ -57,6 +57,9 @@ type Hit struct {
 	Start, End int
 	// Weight is the entry's weight.
 	Weight float64
+	// Root is the length, in the token's form, of the text the first
+	// element matched ("aptal" in "aptallık"); what follows is a suffix.
+	Root int
 }
 
 // Entry is a compiled pattern.
@@ -243,6 +246,17 @@ func (l *Lexicon) Add(tag, line string) error {
 				return fmt.Errorf("element %q has no letters", a)
 			}
 			el.alts = append(el.alts, x)
+			// Turkish softens a final k before a vowel suffix: "salak",
+			// "salağa"; "pezevenk", "pezevengi". A key-mode prefix ending in
+			// k also matches with ğ (g in keys).
+			if l.mode == Key && x.prefix && len(x.text) >= 4 && x.text[len(x.text)-1] == 'k' {
+				y := x
+				y.text = x.text[:len(x.text)-1] + "g"
+				if x.marks != "" {
+					y.marks = x.marks[:len(x.marks)-1] + string(rune(normalize.MarkGBreve))
+				}
+				el.alts = append(el.alts, y)
+			}
 		}
 		e.elems = append(e.elems, el)
 	}
@@ -374,7 +388,7 @@ func (l *Lexicon) Match(text *normalize.Text, dst []Hit) []Hit {
 			if !ok {
 				continue
 			}
-			h := Hit{Entry: eid, Tag: e.Tag, Start: i, End: end, Weight: e.Weight}
+			h := Hit{Entry: eid, Tag: e.Tag, Start: i, End: end, Weight: e.Weight, Root: len(a.text)}
 			if e.Except {
 				except = append(except, h)
 			} else {
@@ -425,13 +439,15 @@ func (l *Lexicon) walk(form string, cands []int32) []int32 {
 // at least one real letter, and at least three characters in all.
 func (l *Lexicon) walkMasked(form string, i, n int, cands []int32) []int32 {
 	if i == 0 {
+		// A masked word keeps its first letter ("s*ktir", "a**", "f***");
+		// a leading star is a footnote or emphasis ("*istediğim").
 		letters := 0
 		for j := 0; j < len(form); j++ {
 			if form[j] != '*' {
 				letters++
 			}
 		}
-		if letters == 0 || len(form) < 3 {
+		if letters == 0 || len(form) < 3 || form[0] == '*' {
 			return cands
 		}
 	}
@@ -583,11 +599,13 @@ func (l *Lexicon) matchJoined(text *normalize.Text, i int, dst []Hit) []Hit {
 		}
 		al := &e.elems[0].alts[ai]
 		// The pattern must cross the boundary, or it would have matched
-		// the first token alone.
-		if len(al.text) <= len(a.Key) || !marksAgree(al, form, marks) {
+		// the first token alone, and it must take (nearly) all of the second
+		// token: "sik tir" is one word split, "yara kapanır" two words.
+		rest := len(al.text) - len(a.Key)
+		if rest <= 0 || rest < len(b.Key)-2 || !marksAgree(al, form, marks) {
 			continue
 		}
-		dst = append(dst, Hit{Entry: eid, Tag: e.Tag, Start: i, End: i + 2, Weight: e.Weight})
+		dst = append(dst, Hit{Entry: eid, Tag: e.Tag, Start: i, End: i + 2, Weight: e.Weight, Root: len(al.text)})
 	}
 	return dst
 }

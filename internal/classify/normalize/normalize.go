@@ -75,6 +75,8 @@ const (
 	// Quoted: the token is inside quotation marks on one line: reported
 	// speech or an error message, not the customer's own words.
 	Quoted
+	// Hashtag: the token follows a '#'.
+	Hashtag
 )
 
 // Mark codes stored in Token.Marks: which Turkish letter was written at a
@@ -574,7 +576,9 @@ func (p *parser) mergeSpaced() {
 			sep = gap
 			j++
 		}
-		if j-i >= 3 && p.lettersIn(i, j) >= 2 {
+		// Three or more letters; or two joined by dots, the way
+		// abbreviated swearing is written ("a.q", "o.ç").
+		if (j-i >= 3 || j-i == 2 && sep == ".") && p.lettersIn(i, j) >= 2 {
 			m := p.raw[i]
 			m.end = p.raw[j-1].end
 			m.rj = p.raw[j-1].rj
@@ -678,6 +682,9 @@ func (p *parser) forms(t *Text) {
 			Letters: rt.letters, Sentence: rt.sentence,
 			Lower: lower[rt.lo:rt.lo2], Fold: fold[rt.fo:rt.fo2],
 			Key: key[rt.ko:rt.ko2], Marks: marks[rt.ko:rt.ko2],
+		}
+		if tok.Start > 0 && p.src[tok.Start-1] == '#' {
+			tok.Flags |= Hashtag
 		}
 		if tok.Kind == Word && tok.Letters == 0 && !tok.Has(Masked) {
 			allDigits := true

@@ -24,6 +24,7 @@ import (
 	"destek/internal/classify"
 	"destek/internal/classify/dataset"
 	"destek/internal/classify/evaluate"
+	"destek/internal/classify/model"
 )
 
 func main() {
@@ -34,20 +35,43 @@ func main() {
 	verbose := flag.Bool("v", false, "list every mistake on the support sets")
 	tune := flag.Bool("tune", false, "sweep the model thresholds on held-out training data")
 	only := flag.String("only", "", "run only one of: support, offenseval, convabuse")
+	models := flag.String("models", "", "directory with models to use instead of the embedded ones (see cmd/train -split-out)")
 	explain := flag.String("explain", "", "explain the classification of one text and exit")
 	flag.Parse()
 	if *explain != "" {
 		classify.Default().Explain(os.Stdout, *explain)
 		return
 	}
-	if err := run(*dev, *extra, *off, *conv, *verbose, *tune, *only); err != nil {
+	e := classify.Default()
+	if *models != "" {
+		var err error
+		if e, err = withModels(e, *models); err != nil {
+			fmt.Fprintln(os.Stderr, "eval:", err)
+			os.Exit(1)
+		}
+	}
+	if err := run(e, *dev, *extra, *off, *conv, *verbose, *tune, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		os.Exit(1)
 	}
 }
 
-func run(devPath, extraPath, offDir, convDir string, verbose, tune bool, only string) error {
-	e := classify.Default()
+// withModels loads offensive-tr.bin.gz and abuse-en.bin.gz from dir.
+func withModels(e *classify.Engine, dir string) (*classify.Engine, error) {
+	var ms [2]*model.Model
+	for i, name := range []string{"offensive-tr.bin.gz", "abuse-en.bin.gz"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		if ms[i], err = model.Read(data); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return e.WithModels(ms[0], ms[1]), nil
+}
+
+func run(e *classify.Engine, devPath, extraPath, offDir, convDir string, verbose, tune bool, only string) error {
 	var support []dataset.Support
 	for _, p := range []string{devPath, extraPath} {
 		if p == "" {
@@ -107,8 +131,7 @@ func sweep(e *classify.Engine, support []dataset.Support, offDir, convDir string
 			clean = append(clean, m)
 		}
 	}
-	for _, th := range []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01} {
-		et := e.WithModelThreshold("tr", th).WithModelThreshold("en", th)
+	show := func(what string, th float64, et *classify.Engine) {
 		o := evaluate.RunBinary(et, held)
 		c := evaluate.RunBinary(et, valid)
 		flagged := 0
@@ -117,8 +140,17 @@ func sweep(e *classify.Engine, support []dataset.Support, offDir, convDir string
 				flagged++
 			}
 		}
-		fmt.Printf("threshold %.2f  offenseval held-out macro-F1 %.4f  convabuse valid F1 %.4f  clean support flagged %d/%d\n",
-			th, o.MacroF1, c.F1, flagged, len(clean))
+		fmt.Printf("%s %.2f  offenseval held-out macro-F1 %.4f  convabuse valid F1 %.4f  clean support flagged %d/%d\n",
+			what, th, o.MacroF1, c.F1, flagged, len(clean))
+	}
+	ths := []float64{0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01}
+	fmt.Println("messages that ask for nothing (scope other):")
+	for _, th := range ths {
+		show("threshold", th, e.WithModelThreshold("tr-other", th).WithModelThreshold("en-other", th))
+	}
+	fmt.Println("messages with a support request:")
+	for _, th := range ths {
+		show("threshold", th, e.WithModelThreshold("tr", th).WithModelThreshold("en", th))
 	}
 	return nil
 }
