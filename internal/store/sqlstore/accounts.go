@@ -185,33 +185,8 @@ func (db *DB) ListAccounts(ctx context.Context, f desk.AccountFilter) ([]*desk.A
 	if q := textfold.Fold(strings.TrimSpace(f.Query)); q != "" {
 		where, args = append(where, `search_key LIKE ? ESCAPE '\'`), append(args, likePattern(q))
 	}
-	if p.after > 0 {
-		where, args = append(where, "id < ?"), append(args, p.after)
-	}
-	q := "SELECT " + accountCols + " FROM accounts"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, p.limit+1)
-	rows, err := db.reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []*desk.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list accounts: %w", err)
-	}
-	out, next := trimPage(out, p.limit, func(a *desk.Account) int64 { return a.ID })
-	return out, next, nil
+	return listPage(ctx, db, "list accounts", "SELECT "+accountCols+" FROM accounts", where, args, p, scanAccount,
+		func(v *desk.Account) int64 { return v.ID })
 }
 
 // UpdateAccount applies u to an account and returns it as it is now.

@@ -97,49 +97,19 @@ func (db *DB) ListAudit(ctx context.Context, f desk.AuditFilter) ([]*desk.AuditE
 	if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}
-	if p.after > 0 {
-		where, args = append(where, "id < ?"), append(args, p.after)
-	}
-	q := "SELECT id, " + auditColumns + " FROM audit_events"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, p.limit+1)
-	rows, err := db.reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []*desk.AuditEvent
-	for rows.Next() {
-		var e desk.AuditEvent
-		var kind, role string
-		if err := rows.Scan(&e.ID, timeCol{&e.At}, &kind, &e.Actor.ID, &role, &e.Action,
-			&e.EntityType, &e.EntityID, rawJSON{&e.Before}, rawJSON{&e.After}); err != nil {
-			return nil, "", fmt.Errorf("list audit: %w", err)
-		}
-		e.Actor.Kind, e.Actor.Role = desk.ActorKind(kind), desk.AgentRole(role)
-		out = append(out, &e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list audit: %w", err)
-	}
-	out, next := trimPage(out, p.limit, func(e *desk.AuditEvent) int64 { return e.ID })
-	return out, next, nil
+	return listPage(ctx, db, "list audit", "SELECT id, "+auditColumns+" FROM audit_events", where, args, p, scanAudit,
+		func(e *desk.AuditEvent) int64 { return e.ID })
 }
 
-// trimPage cuts the extra row a list query fetched to learn whether another
-// page follows, and returns the cursor of that page.
-func trimPage[T any](rows []T, limit int, id func(T) int64) ([]T, string) {
-	if len(rows) <= limit {
-		if rows == nil {
-			rows = []T{}
-		}
-		return rows, ""
+func scanAudit(s scanner) (*desk.AuditEvent, error) {
+	var e desk.AuditEvent
+	var kind, role string
+	if err := s.Scan(&e.ID, timeCol{&e.At}, &kind, &e.Actor.ID, &role, &e.Action,
+		&e.EntityType, &e.EntityID, rawJSON{&e.Before}, rawJSON{&e.After}); err != nil {
+		return nil, err
 	}
-	rows = rows[:limit]
-	return rows, cursorFor(true, id(rows[limit-1]))
+	e.Actor.Kind, e.Actor.Role = desk.ActorKind(kind), desk.AgentRole(role)
+	return &e, nil
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -165,33 +165,8 @@ func (db *DB) ListContacts(ctx context.Context, f desk.ContactFilter) ([]*desk.C
 	if q := textfold.Fold(strings.TrimSpace(f.Query)); q != "" {
 		where, args = append(where, `search_key LIKE ? ESCAPE '\'`), append(args, likePattern(q))
 	}
-	if p.after > 0 {
-		where, args = append(where, "id < ?"), append(args, p.after)
-	}
-	q := "SELECT " + contactCols + " FROM contacts"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, p.limit+1)
-	rows, err := db.reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list contacts: %w", err)
-	}
-	defer rows.Close()
-	var out []*desk.Contact
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list contacts: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list contacts: %w", err)
-	}
-	out, next := trimPage(out, p.limit, func(c *desk.Contact) int64 { return c.ID })
-	return out, next, nil
+	return listPage(ctx, db, "list contacts", "SELECT "+contactCols+" FROM contacts", where, args, p, scanContact,
+		func(v *desk.Contact) int64 { return v.ID })
 }
 
 // UpdateContact renames a contact or links it to an account (or unlinks it).

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -185,4 +186,51 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// listPage runs one page of a list query: selectFrom with the filters in
+// where, newest (highest id) first, one row more than the page to learn
+// whether another page follows. It returns the rows and the next cursor.
+func listPage[T any](ctx context.Context, db *DB, what, selectFrom string, where []string, args []any, p page,
+	scan func(scanner) (T, error), id func(T) int64) ([]T, string, error) {
+	if p.after > 0 {
+		where, args = append(where, "id < ?"), append(args, p.after)
+	}
+	q := selectFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, p.limit+1)
+	rows, err := db.reader().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", what, err)
+	}
+	out, next := trimPage(out, p.limit, id)
+	return out, next, nil
+}
+
+// trimPage cuts the extra row a list query fetched to learn whether another
+// page follows, and returns the cursor of that page.
+func trimPage[T any](rows []T, limit int, id func(T) int64) ([]T, string) {
+	if len(rows) <= limit {
+		if rows == nil {
+			rows = []T{}
+		}
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, cursorFor(true, id(rows[limit-1]))
 }

@@ -261,33 +261,8 @@ func (db *DB) ListTickets(ctx context.Context, f desk.TicketFilter) ([]*desk.Tic
 		}
 		where, args = append(where, "priority = ?"), append(args, string(f.Priority))
 	}
-	if p.after > 0 {
-		where, args = append(where, "id < ?"), append(args, p.after)
-	}
-	q := "SELECT " + ticketCols + " FROM tickets"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, p.limit+1)
-	rows, err := db.reader().QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list tickets: %w", err)
-	}
-	defer rows.Close()
-	var out []*desk.Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list tickets: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list tickets: %w", err)
-	}
-	out, next := trimPage(out, p.limit, func(t *desk.Ticket) int64 { return t.ID })
-	return out, next, nil
+	return listPage(ctx, db, "list tickets", "SELECT "+ticketCols+" FROM tickets", where, args, p, scanTicket,
+		func(v *desk.Ticket) int64 { return v.ID })
 }
 
 // UpdateTicket applies u to a ticket. A status change must pass
