@@ -226,7 +226,10 @@ type Message struct {
 	Text            string       `json:"text"`
 	HTML            string       `json:"html,omitempty"`
 	Attachments     []Attachment `json:"attachments"`
-	CreatedAt       time.Time    `json:"created_at"`
+	// Classification is set on inbound messages: what the policy engine
+	// found, under the policy version it names.
+	Classification *Classification `json:"classification,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
 }
 
 // Attachment describes a file attached to a message. ContentType is sniffed

@@ -51,7 +51,7 @@ func TestStatusAfterMessage(t *testing.T) {
 
 func TestNormaliseAddress(t *testing.T) {
 	good := []struct {
-		ch        Channel
+		ch       Channel
 		in, want string
 	}{
 		{ChannelEmail, " Ayse@Example.COM ", "ayse@example.com"},

@@ -31,6 +31,7 @@ type Store interface {
 	TicketStore
 	AuditStore
 	PolicyStore
+	CorrectionStore
 }
 
 // AccountStore keeps customer accounts and their authorised contacts.
@@ -106,7 +107,8 @@ type TicketStore interface {
 	ListTickets(ctx context.Context, f TicketFilter) ([]*Ticket, string, error)
 	// UpdateTicket applies u; fields left nil are unchanged. A status change
 	// is checked with CheckTransition against the current status, under the
-	// same lock as the write.
+	// same lock as the write. A change of scope category is also recorded as
+	// a ScopeCorrection.
 	UpdateTicket(ctx context.Context, id int64, u TicketUpdate) (*Ticket, error)
 	// LinkTickets links a to b (and b to a for related links). A merged link
 	// closes a and sets a.MergedIntoID = b.

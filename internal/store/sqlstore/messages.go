@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -11,17 +12,33 @@ import (
 	"destek/internal/desk"
 )
 
-const messageCols = "id, ticket_id, direction, channel, author_agent_id, author_contact_id, text, html, created_at"
+const messageCols = "id, ticket_id, direction, channel, author_agent_id, author_contact_id, text, html, classification, created_at"
 
 func scanMessage(s scanner) (*desk.Message, error) {
 	var m desk.Message
+	var class json.RawMessage
 	err := s.Scan(&m.ID, &m.TicketID, &m.Direction, &m.Channel, nullInt{&m.AuthorAgentID}, nullInt{&m.AuthorContactID},
-		&m.Text, &m.HTML, timeCol{&m.CreatedAt})
+		&m.Text, &m.HTML, rawJSON{&class}, timeCol{&m.CreatedAt})
 	if err != nil {
 		return nil, err
 	}
+	if len(class) > 0 && string(class) != "null" {
+		m.Classification = new(desk.Classification)
+		if err := json.Unmarshal(class, m.Classification); err != nil {
+			return nil, fmt.Errorf("classification of message %d: %w", m.ID, err)
+		}
+	}
 	m.Attachments = []desk.Attachment{}
 	return &m, nil
+}
+
+// classificationArg is the column value of a message's classification:
+// NULL when the message has none.
+func classificationArg(c *desk.Classification) any {
+	if c == nil {
+		return nil
+	}
+	return mustJSON(c)
 }
 
 const attachmentCols = "id, message_id, filename, content_type, size, sha256, created_at"
@@ -89,10 +106,10 @@ func checkMessage(m *desk.Message, files []desk.NewAttachment, prefix string) ([
 
 // insertMessage inserts m (times set), its attachments and its search entry.
 func (db *DB) insertMessage(ctx context.Context, x executor, m *desk.Message, atts []newAttachment, prefix string) error {
-	err := x.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, direction, channel, author_agent_id, author_contact_id, text, html, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := x.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, direction, channel, author_agent_id, author_contact_id, text, html, classification, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.TicketID, string(m.Direction), string(m.Channel), m.AuthorAgentID, m.AuthorContactID, m.Text, m.HTML,
-		db.d.Time(m.CreatedAt)).Scan(&m.ID)
+		classificationArg(m.Classification), db.d.Time(m.CreatedAt)).Scan(&m.ID)
 	if err != nil {
 		return db.dbErr(ctx, x, "create message", err, nil,
 			idRef(prefix+"author_agent_id", "agent", "agents", m.AuthorAgentID),

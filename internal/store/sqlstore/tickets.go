@@ -353,6 +353,15 @@ func (db *DB) UpdateTicket(ctx context.Context, id int64, u desk.TicketUpdate) (
 				return fmt.Errorf("index ticket %d: %w", id, err)
 			}
 		}
+		if t.ScopeCategory != before.ScopeCategory {
+			// Kept apart from the audit trail: corrections are the
+			// classifier's training data and are exported as such.
+			actor := desk.ActorFrom(ctx)
+			if _, err := x.ExecContext(ctx, `INSERT INTO scope_corrections (ticket_id, from_category, to_category, actor_kind, actor_id, actor_role, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, before.ScopeCategory, t.ScopeCategory, string(actor.Kind), actor.ID, string(actor.Role), db.d.Time(now)); err != nil {
+				return fmt.Errorf("record scope correction of ticket %d: %w", id, err)
+			}
+		}
 		out = &t
 		return db.audit(ctx, x, now, auditEntry{"ticket.update", EntityTicket, id, before, &t})
 	})

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"audit", testAudit},
 		{"not_found", testNotFound},
 		{"policy_versions", testPolicyVersions},
+		{"classification", testClassification},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
