@@ -10,6 +10,8 @@
 // it and holds no state.
 package policy
 
+import "strings"
+
 // Document is one policy, as written in its YAML file.
 type Document struct {
 	// ID names the policy (stable across versions).
@@ -268,4 +270,19 @@ type Registrar struct {
 	RegistrantChangeLock Duration `yaml:"registrant_change_lock"`
 	// TRDomainsFollow names the rules .tr domains follow (TRABİS).
 	TRDomainsFollow string `yaml:"tr_domains_follow"`
+}
+
+// Render returns the canned text key in the language ("tr" or "en"), with
+// each {name} placeholder replaced from vars. Placeholders without a value
+// are left as written, so a missing value shows rather than vanishes.
+func (d *Document) Render(key, lang string, vars map[string]string) string {
+	t, ok := d.Canned[key]
+	if !ok {
+		return ""
+	}
+	out := t.In(lang)
+	for k, v := range vars {
+		out = strings.ReplaceAll(out, "{"+k+"}", v)
+	}
+	return out
 }

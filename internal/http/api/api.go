@@ -19,6 +19,7 @@ import (
 
 	"destek/internal/auth"
 	"destek/internal/desk"
+	"destek/internal/intake"
 	"destek/internal/policy"
 )
 
@@ -59,6 +60,9 @@ type Config struct {
 	// version and the policy endpoints read and publish through it. When
 	// nil, one is loaded from Store.
 	Policy *policy.Keeper
+	// Intake is the policy path of inbound messages; channels share it
+	// with the API. When nil, one is built over Store and Policy.
+	Intake *intake.Desk
 	// ClientIP returns the client address used to limit failed logins.
 	// The default is the host part of RemoteAddr; behind a reverse proxy,
 	// supply one that reads the proxy's header.
@@ -80,6 +84,7 @@ const (
 type server struct {
 	cfg      Config
 	store    desk.Store
+	intake   *intake.Desk
 	log      *slog.Logger
 	mux      *http.ServeMux
 	sessions *scs.SessionManager
@@ -139,6 +144,9 @@ func build(cfg Config) (*server, error) {
 		}
 		cfg.Policy = k
 	}
+	if cfg.Intake == nil {
+		cfg.Intake = intake.NewDesk(cfg.Store, intake.NewJudge(cfg.Policy), cfg.Logger)
+	}
 
 	login, err := auth.NewLogin(cfg.Store, cfg.PasswordParams, cfg.LoginLimits, cfg.Logger)
 	if err != nil {
@@ -157,6 +165,7 @@ func build(cfg Config) (*server, error) {
 	s := &server{
 		cfg:     cfg,
 		store:   cfg.Store,
+		intake:  cfg.Intake,
 		log:     cfg.Logger,
 		mux:     http.NewServeMux(),
 		login:   login,

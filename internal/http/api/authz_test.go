@@ -64,6 +64,10 @@ var leastRole = map[string]desk.AgentRole{
 	"GET /api/v1/policy/versions/{version}": desk.RoleAgent,
 	"POST /api/v1/policy/versions":          desk.RoleAdmin,
 
+	"POST /api/v1/tickets/{id}/professional-services": desk.RoleAgent,
+	"POST /api/v1/classify":                           desk.RoleAgent,
+	"GET /api/v1/classification/corrections":          desk.RoleSupervisor,
+
 	"GET /api/v1/search": desk.RoleAgent,
 	"GET /api/v1/audit":  desk.RoleSupervisor,
 }

@@ -100,8 +100,14 @@ func (s *server) appendMessage(w http.ResponseWriter, r *http.Request, id int64,
 		m.AuthorAgentID = principalFrom(ctx).agentID()
 	}
 	// The store checks the status rules and writes the message and the
-	// status change in one transaction.
-	if t, err = s.store.AddMessage(ctx, m, files, reopen); err != nil {
+	// status change in one transaction; a customer's message goes through
+	// the intake first, which judges it under the policy in force.
+	if dir == desk.Inbound {
+		t, _, err = s.intake.CustomerMessage(ctx, m, files, reopen)
+	} else {
+		t, err = s.store.AddMessage(ctx, m, files, reopen)
+	}
+	if err != nil {
 		return err
 	}
 	respond.JSON(w, http.StatusCreated, messageResponse{Message: m, Ticket: t})

@@ -136,6 +136,7 @@ func TestOpenAPIRequestSchemasMatchTheCode(t *testing.T) {
 		"POST /api/v1/agents/{id}/password":              setPasswordRequest{},
 		"POST /api/v1/queues":                            createQueueRequest{},
 		"POST /api/v1/policy/versions":                   publishPolicyRequest{},
+		"POST /api/v1/classify":                          classifyRequest{},
 	}
 	for _, rt := range e.api.routes {
 		key := rt.Method + " " + rt.Path
@@ -182,7 +183,8 @@ func TestOpenAPIResponseSchemasMatchTheModel(t *testing.T) {
 		"TicketLink": desk.TicketLink{}, "Message": desk.Message{}, "Attachment": desk.Attachment{},
 		"AuditEvent": desk.AuditEvent{}, "Actor": desk.Actor{}, "SearchHit": desk.SearchHit{},
 		"Me": meResponse{}, "CreatedToken": createTokenResponse{}, "MessageResult": messageResponse{},
-		"PolicyVersion": desk.PolicyVersion{},
+		"PolicyVersion": desk.PolicyVersion{}, "Classification": desk.Classification{}, "ScopeVerdict": desk.ScopeVerdict{},
+		"Violation": desk.Violation{}, "ScopeCorrection": desk.ScopeCorrection{},
 	} {
 		var s oaSchema
 		if err := json.Unmarshal(doc.Components.Schemas[name], &s); err != nil {

@@ -54,6 +54,7 @@ func (s *server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/tickets/{id}/messages", Role: agent, handle: s.listMessages},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/messages", Role: agent, handle: s.addMessage},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/notes", Role: agent, handle: s.addNote},
+		{Method: "POST", Path: "/api/v1/tickets/{id}/professional-services", Role: agent, handle: s.openProfessionalService},
 		{Method: "GET", Path: "/api/v1/attachments/{id}", Role: agent, handle: s.getAttachment},
 
 		{Method: "POST", Path: "/api/v1/accounts", Role: agent, handle: s.createAccount},
@@ -85,5 +86,8 @@ func (s *server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/policy/versions", Role: agent, handle: s.listPolicyVersions},
 		{Method: "GET", Path: "/api/v1/policy/versions/{version}", Role: agent, handle: s.getPolicyVersion},
 		{Method: "POST", Path: "/api/v1/policy/versions", Role: admin, handle: s.publishPolicy},
+
+		{Method: "POST", Path: "/api/v1/classify", Role: agent, handle: s.classifyText},
+		{Method: "GET", Path: "/api/v1/classification/corrections", Role: supervisor, handle: s.listCorrections},
 	}
 }

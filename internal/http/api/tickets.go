@@ -34,8 +34,9 @@ const (
 )
 
 // createTicket opens a ticket with the customer's first message (and any
-// attachments) in one store call: the ticket, its contact and its message
-// appear together or not at all.
+// attachments) through the intake, which judges the message under the
+// policy in force and routes the ticket; the ticket, its contact and its
+// message are one store call and appear together or not at all.
 func (s *server) createTicket(w http.ResponseWriter, r *http.Request) error {
 	var in createTicketRequest
 	files, err := s.readBody(w, r, &in)
@@ -43,7 +44,9 @@ func (s *server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	t := &desk.Ticket{Status: desk.StatusNew, Priority: desk.PriorityNormal, Queue: desk.QueueSupport, Channel: in.Channel}
+	// The queue stays empty unless the request names one: the policy then
+	// routes the ticket by the scope category of its first message.
+	t := &desk.Ticket{Status: desk.StatusNew, Priority: desk.PriorityNormal, Channel: in.Channel}
 	if t.Subject, err = cleanLine("subject", in.Subject, maxSubjectLen, true); err != nil {
 		return err
 	}
@@ -91,9 +94,8 @@ func (s *server) createTicket(w http.ResponseWriter, r *http.Request) error {
 		}
 		t.AccountID = in.AccountID
 	}
-	t.PolicyVersion = s.cfg.Policy.Current().Version
 	m := &desk.Message{Direction: desk.Inbound, Channel: t.Channel, Text: text}
-	if err := s.store.CreateTicket(ctx, t, c, m, files); err != nil {
+	if _, err := s.intake.OpenTicket(ctx, t, c, m, files); err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/tickets/%d", t.ID))
