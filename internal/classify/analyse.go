@@ -36,7 +36,7 @@ type tagIDs struct {
 	request, howto, self, receive, negation, cond                     int
 	threatFire, threatShame, threatHunt, physical, pressure           int
 	leakVerb, leakChannel, leakContent                                int
-	fraudThird, fraudBypass, fraudMoney, official                     int
+	fraudThird, fraudBypass, fraudMoney, official, authority          int
 	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing int
 	hateGroup, hateFrame, harassRomance, harassDegrade, hostile       int
 	ops                                                               map[int]string
@@ -56,7 +56,7 @@ func resolveTags(e *Engine) tagIDs {
 		physical: q.TagID("physical"), pressure: q.TagID("pressure"),
 		leakVerb: q.TagID("leak.verb"), leakChannel: q.TagID("leak.channel"), leakContent: q.TagID("leak.content"),
 		fraudThird: q.TagID("fraud.third"), fraudBypass: q.TagID("fraud.bypass"), fraudMoney: q.TagID("fraud.money"),
-		official:     q.TagID("official"),
+		official: q.TagID("official"), authority: q.TagID("authority"),
 		unlawfulData: q.TagID("unlawful.data"), unlawfulTakeover: q.TagID("unlawful.takeover"),
 		unlawfulForgery: q.TagID("unlawful.forgery"), unlawfulPhishing: q.TagID("unlawful.phishing"),
 		hateGroup: q.TagID("hate.group"), hateFrame: q.TagID("hate.frame"),
@@ -84,23 +84,26 @@ func resolveTags(e *Engine) tagIDs {
 
 // analysis is the state of one Classify call.
 type analysis struct {
-	e        *Engine
-	sc       *scratch
-	t        *normalize.Text
-	lang     string
-	sents    []sentence
-	conHits  []lexicon.Hit
-	cueHits  []lexicon.Hit
-	scoHits  []lexicon.Hit
-	scope    Scope
-	op       string
-	opFind   *Finding
-	found    []Violation
-	prob     float64
-	topTok   int
-	addrMsg  bool // any sentence addressed to staff
-	scores   map[string]float64
-	howtoMsg bool
+	e       *Engine
+	sc      *scratch
+	t       *normalize.Text
+	lang    string
+	sents   []sentence
+	conHits []lexicon.Hit
+	cueHits []lexicon.Hit
+	scoHits []lexicon.Hit
+	scope   Scope
+	op      string
+	opFind  *Finding
+	found   []Violation
+	prob    float64
+	topTok  int
+	addrMsg bool // any sentence addressed to staff
+	// reqAt[i]: a request word starts at token i; negAt[i]: a negation
+	// ends at token i (exclusive end) or starts there (negStart).
+	reqAt, negEnd, negStart []bool
+	scores                  map[string]float64
+	howtoMsg                bool
 }
 
 func (e *Engine) analyse(text string, sc *scratch) *analysis {
@@ -114,6 +117,17 @@ func (e *Engine) analyse(text string, sc *scratch) *analysis {
 	sc.hits = hits
 	a.conHits, a.cueHits, a.scoHits = hits[:nc], hits[nc:nq], hits[nq:]
 	a.lang = detectLanguage(a.t)
+	n := len(a.t.Tokens)
+	a.reqAt, a.negEnd, a.negStart = make([]bool, n+1), make([]bool, n+1), make([]bool, n+1)
+	for _, h := range a.cueHits {
+		switch h.Tag {
+		case e.tags.request:
+			a.reqAt[h.Start] = true
+		case e.tags.negation:
+			a.negEnd[h.End] = true
+			a.negStart[h.Start] = true
+		}
+	}
 	a.analyseSentences()
 	for _, s := range a.sents {
 		a.addrMsg = a.addrMsg || s.addressed
@@ -155,7 +169,15 @@ func (a *analysis) span(i, j int) (int, int, string) {
 
 // ---------------------------------------------------------------- scope
 
-// outOfScopeBoost favours a specific out-of-scope request over the
+var builtinScope = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range DefaultTaxonomy().Scopes {
+		m[s.ID] = true
+	}
+	return m
+}()
+
+// scopeBoost favours a specific out-of-scope request over the
 // in-scope product it concerns: "install our SSL certificate on our own
 // server" is server management even though it mentions SSL.
 var scopeBoost = map[string]float64{
@@ -175,9 +197,18 @@ func (a *analysis) decideScope() {
 	}
 	seen := map[key]float64{}
 	objects := a.requestObjects()
+	// A category the policy added wins the words it lists over the
+	// built-in "no request" cues ("kargo" is chatter for a registrar, a
+	// topic for a policy that adds a cargo category).
+	added := map[int]bool{}
+	for _, h := range a.scoHits {
+		if cat := a.e.tags.scopes[h.Tag]; !builtinScope[cat] {
+			added[h.Start] = true
+		}
+	}
 	for _, h := range a.scoHits {
 		cat, ok := a.e.tags.scopes[h.Tag]
-		if !ok {
+		if !ok || cat == ScopeOther && added[h.Start] {
 			continue
 		}
 		w := h.Weight
@@ -278,6 +309,14 @@ func (a *analysis) adjustScope(scores map[string]float64) {
 		}
 		if password && mailbox {
 			scores[ScopeHosting] += scores[ScopePanelAPI]
+		}
+	}
+	// Official requests (a court, a prosecutor, the police) are legal
+	// notices whatever they ask for (convention 5).
+	for _, h := range a.cueHits {
+		if h.Tag == a.e.tags.authority {
+			scores[ScopeLegalNotice] += 3
+			break
 		}
 	}
 	// A message that only thanks, greets or abuses asks for nothing.
@@ -418,9 +457,13 @@ func (a *analysis) hitAsks(h lexicon.Hit, op string) bool {
 	si := a.t.Tokens[h.Start].Sentence
 	s := &a.sents[si]
 	// "Not asking for a refund", "iade istemiyorum".
-	for _, n := range a.cueHits {
-		if n.Tag == a.e.tags.negation && a.t.Tokens[n.Start].Sentence == si &&
-			(n.End <= h.Start && n.End >= h.Start-3 || n.Start >= h.End && n.Start <= h.End+1) {
+	for i := h.Start - 3; i <= h.Start; i++ {
+		if i >= s.start && a.negEnd[i] {
+			return false
+		}
+	}
+	for i := h.End; i <= h.End+1 && i < s.end; i++ {
+		if a.negStart[i] {
 			return false
 		}
 	}
@@ -447,9 +490,11 @@ func (a *analysis) hitAsks(h lexicon.Hit, op string) bool {
 	}
 	// a word of asking right after the cue: "iadesini istiyorum",
 	// "the auth code please"
-	for _, r := range a.cueHits {
-		if r.Tag == a.e.tags.request && r.Start >= h.End && r.Start <= h.End+1 && a.t.Tokens[r.Start].Sentence == si && !s.howto {
-			return true
+	if !s.howto {
+		for i := h.End; i <= h.End+1 && i < s.end; i++ {
+			if a.reqAt[i] {
+				return true
+			}
 		}
 	}
 	return a.asksToAct(si, op)

@@ -284,16 +284,17 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 		if third && a.scope.Category == ScopeAbuseReport {
 			return false
 		}
-		// "aptallık" (stupidity), "onursuzlaştırmak": a derived word is not
-		// name-calling unless it is "yours" ("salaklığınız").
+		// "aptallık" (stupidity), "aptalca bir soru", "onursuzlaştırmak": a
+		// derived word is not name-calling unless it is "yours"
+		// ("salaklığınız").
 		tk := &toks[h.Start]
-		if h.End-h.Start == 1 && h.Root < len(tk.Key) && hasAnyPrefix(tk.Key[h.Root:], "lik", "lig", "luk", "lug", "las", "les", "lık") &&
+		if h.End-h.Start == 1 && h.Root < len(tk.Key) && hasAnyPrefix(tk.Key[h.Root:], "lik", "lig", "luk", "lug", "las", "les", "ca", "ce", "ly") &&
 			!isSecondPerson(tk.Fold) {
 			return false
 		}
-		// "beni bir salak olarak görüyorlar", "aptal gibi hissettim": the
+		// "beni bir salak olarak görüyorlar", "I feel so stupid": the
 		// writer about themself.
-		if !s.addressed && a.firstPerson(s) {
+		if !s.addressed && a.firstPersonNear(h, s) {
 			return false
 		}
 		return true
@@ -313,7 +314,12 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 	if s.end-s.start <= 2 && !toks[h.Start].Has(normalize.Hashtag) {
 		return true
 	}
+	// A second person near the word, or anywhere in a short sentence
+	// ("Beceriksiz herifler, bir SSL kuramadınız").
 	lo, hi := h.Start-3, h.End+2
+	if s.end-s.start <= 8 {
+		lo, hi = s.start, s.end
+	}
 	if lo < s.start {
 		lo = s.start
 	}
@@ -331,15 +337,28 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 	return false
 }
 
+var firstPersonWords = setOf("ben", "beni", "bana", "benim", "bende", "benden", "kendimi", "kendime", "i", "me", "myself", "im", "feel", "hissettim", "hissediyorum")
+
 // firstPerson reports a sentence about the writer: "ben", "beni", "I".
 func (a *analysis) firstPerson(s *sentence) bool {
 	for i := s.start; i < s.end; i++ {
-		switch a.t.Tokens[i].Fold {
-		case "ben", "beni", "bana", "benim", "bende", "benden", "kendimi", "kendime", "i", "me", "myself", "im":
+		if firstPersonWords[a.t.Tokens[i].Fold] {
 			return true
 		}
 	}
 	return false
+}
+
+// firstPersonNear reports the writer speaking of themself right around
+// the word: "beni salak yerine koydular", "I feel stupid", "aptalım".
+func (a *analysis) firstPersonNear(h lexicon.Hit, s *sentence) bool {
+	for i := max(s.start, h.Start-3); i < h.Start; i++ {
+		if firstPersonWords[a.t.Tokens[i].Fold] {
+			return true
+		}
+	}
+	f := a.t.Tokens[h.End-1].Fold
+	return hasAnySuffix(f, "yim", "yum", "im", "um") && len(f) > 5 && !isSecondPerson(f)
 }
 
 // hateFrame finds a group word and a generalising or excluding frame in
@@ -350,19 +369,19 @@ func (a *analysis) hateFrame(sc scores) (lexicon.Hit, bool) {
 	if sc.sum[tg.hateFrame] < 1 || sc.sum[tg.hateGroup] < 1 {
 		return lexicon.Hit{}, false
 	}
+	group := make([]bool, len(a.sents)+2)
+	for _, g := range a.cueHits {
+		if g.Tag == tg.hateGroup {
+			group[a.t.Tokens[g.Start].Sentence+1] = true
+		}
+	}
 	for _, f := range a.cueHits {
 		if f.Tag != tg.hateFrame {
 			continue
 		}
-		fs := a.t.Tokens[f.Start].Sentence
-		for _, g := range a.cueHits {
-			if g.Tag != tg.hateGroup {
-				continue
-			}
-			gs := a.t.Tokens[g.Start].Sentence
-			if gs-fs <= 1 && fs-gs <= 1 {
-				return f, true
-			}
+		fs := a.t.Tokens[f.Start].Sentence + 1
+		if group[fs-1] || group[fs] || group[fs+1] {
+			return f, true
 		}
 	}
 	return lexicon.Hit{}, false
@@ -442,6 +461,11 @@ func (a *analysis) modelFinding() {
 	name := "model.offensive-tr"
 	if a.lang == "en" {
 		name = "model.abuse-en"
+	}
+	// The word lists know words that look offensive and are not ("boks",
+	// "sikke", "götürü"); the character model does not.
+	if a.e.conduct.Excepted(a.t, a.topTok) {
+		return
 	}
 	tok := a.t.Tokens[a.topTok]
 	a.add(cat, name+":"+tok.Key, a.prob, a.topTok, a.topTok+1)

@@ -42,6 +42,8 @@ func init() {
 		"token":   {"manage API tokens: token create", runToken},
 		"bench":   {"measure ticket creation through the HTTP API", runBench},
 		"version": {"print the version", runVersion},
+
+		"classify": {"classify messages: JSON lines in, JSON lines out", runClassify},
 	}
 }
 

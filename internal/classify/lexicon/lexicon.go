@@ -19,7 +19,8 @@
 //
 // Attributes follow a ';': "w=2.5" sets the weight (default 1), "join"
 // lets a one-element pattern also match two tokens written with a space or
-// dot inside the word ("sik tir").
+// dot inside the word ("sik tir"), "nocap" skips a first word written with
+// a capital, as names are ("Dick").
 //
 // A lexicon matches either the folded form of tokens (topic words) or their
 // key form (leetspeak decoded, repeated letters collapsed, '*' masks as
@@ -69,6 +70,7 @@ type Entry struct {
 	Source  string // the pattern as written in the list
 	Except  bool
 	Join    bool
+	NoCap   bool
 	elems   []element
 	minLeft int // literal length of the first element's shortest alternative
 }
@@ -87,6 +89,10 @@ type alt struct {
 	// collapsed, when that differs from len(text): "ass" has the key "as",
 	// and only a token of at least three letters may match it.
 	raw int
+	// fold is the folded pattern word of an exception whose key lost a
+	// doubled letter: "sikke" has the key "sike", which must not exempt
+	// "sikeyim"; an exception holds only where the word is written out.
+	fold string
 }
 
 // Lexicon is a compiled set of patterns. It is read-only once built and
@@ -187,6 +193,8 @@ func (l *Lexicon) Add(tag, line string) error {
 			switch {
 			case a == "join":
 				e.Join = true
+			case a == "nocap":
+				e.NoCap = true
 			case strings.HasPrefix(a, "w="):
 				w, err := strconv.ParseFloat(a[2:], 64)
 				if err != nil {
@@ -237,9 +245,14 @@ func (l *Lexicon) Add(tag, line string) error {
 				return fmt.Errorf("bad element %q", f)
 			}
 			x.text, x.marks = l.form(a)
-			if l.mode == Key && !x.prefix {
+			if l.mode == Key {
 				if f := normalize.Fold(a); len(f) > len(x.text) {
-					x.raw = len(f)
+					if !x.prefix {
+						x.raw = len(f)
+					}
+					if e.Except {
+						x.fold = f
+					}
 				}
 			}
 			if x.text == "" {
@@ -384,6 +397,9 @@ func (l *Lexicon) Match(text *normalize.Text, dst []Hit) []Hit {
 			if !masked && (!marksAgree(a, form, marks) || len(toks[i].Fold) < a.raw) {
 				continue
 			}
+			if a.fold != "" && !foldAgrees(a, &toks[i]) || e.NoCap && toks[i].Has(normalize.Capital) {
+				continue
+			}
 			end, ok := l.matchRest(text, e, 1, i+1, toks[i].Sentence)
 			if !ok {
 				continue
@@ -402,20 +418,72 @@ func (l *Lexicon) Match(text *normalize.Text, dst []Hit) []Hit {
 	if len(except) == 0 {
 		return dst
 	}
+	// exempt[tag][i]: hits of tag starting at token i are dropped
+	exempt := map[int][]bool{}
+	for _, x := range except {
+		m := exempt[x.Tag]
+		if m == nil {
+			m = make([]bool, len(toks))
+			exempt[x.Tag] = m
+		}
+		for i := x.Start; i < x.End; i++ {
+			m[i] = true
+		}
+	}
 	out := dst[:base]
 	for _, h := range dst[base:] {
-		dropped := false
-		for _, x := range except {
-			if x.Tag == h.Tag && h.Start >= x.Start && h.Start < x.End {
-				dropped = true
-				break
-			}
-		}
-		if !dropped {
+		if m := exempt[h.Tag]; m == nil || !m[h.Start] {
 			out = append(out, h)
 		}
 	}
 	return out
+}
+
+// Excepted reports whether an exception pattern of any tag starts at
+// token i: the token is a word known to look like a listed one and not to
+// be one ("sikayet", "boks").
+func (l *Lexicon) Excepted(text *normalize.Text, i int) bool {
+	if i < 0 || i >= len(text.Tokens) {
+		return false
+	}
+	form, marks := l.tokenForm(&text.Tokens[i])
+	if form == "" {
+		return false
+	}
+	for _, ref := range l.walk(form, nil) {
+		e := &l.Entries[ref>>8]
+		a := &e.elems[0].alts[ref&0xff]
+		if !e.Except || !marksAgree(a, form, marks) || a.fold != "" && !foldAgrees(a, &text.Tokens[i]) {
+			continue
+		}
+		if _, ok := l.matchRest(text, e, 1, i+1, text.Tokens[i].Sentence); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// foldAgrees checks an exception word with doubled letters against the
+// token as written (long runs shortened to two: "sikkkke" is "sikke").
+func foldAgrees(a *alt, t *normalize.Token) bool {
+	f := t.Fold
+	var b []byte
+	run := 0
+	for i := 0; i < len(f); i++ {
+		if i > 0 && f[i] == f[i-1] {
+			run++
+		} else {
+			run = 0
+		}
+		if run < 2 {
+			b = append(b, f[i])
+		}
+	}
+	s := string(b)
+	if a.prefix {
+		return strings.HasPrefix(s, a.fold)
+	}
+	return s == a.fold
 }
 
 // walk collects the first-element alternatives that match form.
@@ -434,9 +502,8 @@ func (l *Lexicon) walk(form string, cands []int32) []int32 {
 	}
 }
 
-// walkMasked matches a token with '*' masks: a run of k stars stands for 1
-// to 2k letters (doubled letters are collapsed in keys). The token must keep
-// at least one real letter, and at least three characters in all.
+// walkMasked matches a token with '*' masks. The token must start with a
+// real letter and have at least three characters in all.
 func (l *Lexicon) walkMasked(form string, i, n int, cands []int32) []int32 {
 	if i == 0 {
 		// A masked word keeps its first letter ("s*ktir", "a**", "f***");
@@ -473,15 +540,16 @@ func (l *Lexicon) walkMasked(form string, i, n int, cands []int32) []int32 {
 		k++
 	}
 	stars := k - i
-	// consume between 1 and 2*stars trie characters
+	// A run of k stars hides k letters, or fewer once doubled letters are
+	// collapsed in keys ("a**" is "ass", key "as"): between ⌈k/2⌉ and k
+	// characters of the pattern.
+	lo := (stars + 1) / 2
 	var rec func(n, depth int)
 	rec = func(n, depth int) {
-		if depth >= 1 {
-			before := len(cands)
+		if depth >= lo {
 			cands = l.walkMasked(form, k, n, cands)
-			_ = before
 		}
-		if depth == 2*stars {
+		if depth == stars {
 			return
 		}
 		for _, e := range l.nodes[n].edges {

@@ -77,6 +77,9 @@ const (
 	Quoted
 	// Hashtag: the token follows a '#'.
 	Hashtag
+	// Capital: the first letter is a capital and the others are not, as
+	// in a name ("Dick", "Amin").
+	Capital
 )
 
 // Mark codes stored in Token.Marks: which Turkish letter was written at a
@@ -840,6 +843,8 @@ func (p *parser) buildWord(rt *rawToken, t *Text) {
 	rt.lo2, rt.fo2, rt.ko2 = len(p.lower), len(p.fold), len(p.key)
 	if letters >= 2 && uppers == letters {
 		rt.flags |= Upper
+	} else if uppers == 1 && len(rb) > 0 && rb[0].upper {
+		rt.flags |= Capital
 	}
 	if hasMask && letters > 0 {
 		rt.flags |= Masked
@@ -934,9 +939,9 @@ func compose(prev tokRune, mark rune) tokRune {
 			r = 'ü'
 		}
 	case 0x0307: // dot above: an I with a dot is i
-		if r == 'ı' {
+		if r == 'ı' && prev.orig == 'I' {
 			r = 'i'
-			prev.upper = false
+			prev.orig = 'İ'
 		}
 	}
 	prev.r = r
@@ -1216,13 +1221,15 @@ func markQuoted(t *Text) {
 	if len(spans) == 0 {
 		return
 	}
+	// spans and tokens are both in text order: one sweep
+	j := 0
 	for k := range t.Tokens {
 		tk := &t.Tokens[k]
-		for _, sp := range spans {
-			if tk.Start >= sp[0] && tk.End <= sp[1] {
-				tk.Flags |= Quoted
-				break
-			}
+		for j < len(spans) && spans[j][1] < tk.End {
+			j++
+		}
+		if j < len(spans) && tk.Start >= spans[j][0] && tk.End <= spans[j][1] {
+			tk.Flags |= Quoted
 		}
 	}
 }
