@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"destek/internal/classify/lexicon"
-	"destek/internal/classify/model"
 	"destek/internal/classify/normalize"
 )
 
@@ -102,8 +101,10 @@ type analysis struct {
 	// reqAt[i]: a request word starts at token i; negAt[i]: a negation
 	// ends at token i (exclusive end) or starts there (negStart).
 	reqAt, negEnd, negStart []bool
-	scores                  map[string]float64
-	howtoMsg                bool
+	// moods caches tokenMood (mood+1; 0 is not read yet).
+	moods    []uint8
+	scores   map[string]float64
+	howtoMsg bool
 }
 
 func (e *Engine) analyse(text string, sc *scratch) *analysis {
@@ -112,13 +113,25 @@ func (e *Engine) analyse(text string, sc *scratch) *analysis {
 	hits = e.conduct.Match(a.t, hits)
 	nc := len(hits)
 	hits = e.cues.Match(a.t, hits)
-	nq := len(hits)
-	hits = e.scope.Match(a.t, hits)
-	sc.hits = hits
-	a.conHits, a.cueHits, a.scoHits = hits[:nc], hits[nc:nq], hits[nq:]
+	// split topic cues from the others, keeping their order
+	topic := sc.topic[:0]
+	w := nc
+	for _, h := range hits[nc:] {
+		if _, ok := e.tags.scopes[h.Tag]; ok {
+			topic = append(topic, h)
+		} else {
+			hits[w] = h
+			w++
+		}
+	}
+	hits = append(hits[:w], topic...)
+	sc.hits, sc.topic = hits, topic
+	a.conHits, a.cueHits, a.scoHits = hits[:nc], hits[nc:w], hits[w:]
 	a.lang = detectLanguage(a.t)
 	n := len(a.t.Tokens)
-	a.reqAt, a.negEnd, a.negStart = make([]bool, n+1), make([]bool, n+1), make([]bool, n+1)
+	flags := make([]bool, 3*(n+1))
+	a.reqAt, a.negEnd, a.negStart = flags[:n+1], flags[n+1:2*(n+1)], flags[2*(n+1):]
+	a.moods = make([]uint8, n)
 	for _, h := range a.cueHits {
 		switch h.Tag {
 		case e.tags.request:
@@ -132,11 +145,6 @@ func (e *Engine) analyse(text string, sc *scratch) *analysis {
 	for _, s := range a.sents {
 		a.addrMsg = a.addrMsg || s.addressed
 		a.howtoMsg = a.howtoMsg || s.howto
-	}
-	if m := e.models[a.lang]; m != nil && len(a.t.Tokens) > 0 {
-		sc.feats = m.Features(a.t, sc.feats[:0])
-		a.prob = model.Sigmoid(m.Logit(sc.feats))
-		a.topTok, _ = m.TopToken(sc.feats, len(a.t.Tokens))
 	}
 	a.decideScope()
 	a.decideOperation()
@@ -191,24 +199,29 @@ func (a *analysis) decideScope() {
 	scores := map[string]float64{}
 	best := map[string]lexicon.Hit{}
 	// One cue per category and token: "dns" and "dns*" both match "DNS".
-	type key struct {
-		cat string
+	// Hits come in token order, so remembering the last token and weight
+	// per category is enough.
+	type last struct {
 		tok int
+		w   float64
 	}
-	seen := map[key]float64{}
+	seen := map[string]last{}
 	objects := a.requestObjects()
 	// A category the policy added wins the words it lists over the
 	// built-in "no request" cues ("kargo" is chatter for a registrar, a
 	// topic for a policy that adds a cargo category).
-	added := map[int]bool{}
+	var added []bool
 	for _, h := range a.scoHits {
 		if cat := a.e.tags.scopes[h.Tag]; !builtinScope[cat] {
+			if added == nil {
+				added = make([]bool, len(a.t.Tokens))
+			}
 			added[h.Start] = true
 		}
 	}
 	for _, h := range a.scoHits {
 		cat, ok := a.e.tags.scopes[h.Tag]
-		if !ok || cat == ScopeOther && added[h.Start] {
+		if !ok || cat == ScopeOther && added != nil && added[h.Start] {
 			continue
 		}
 		w := h.Weight
@@ -225,14 +238,13 @@ func (a *analysis) decideScope() {
 		if b := scopeBoost[cat]; b > 0 {
 			w *= b
 		}
-		k := key{cat, h.Start}
-		if prev, ok := seen[k]; ok {
-			if w <= prev {
+		if prev, ok := seen[cat]; ok && prev.tok == h.Start {
+			if w <= prev.w {
 				continue
 			}
-			scores[cat] -= prev
+			scores[cat] -= prev.w
 		}
-		seen[k] = w
+		seen[cat] = last{h.Start, w}
 		scores[cat] += w
 		if cur, ok := best[cat]; !ok || h.Weight > cur.Weight {
 			best[cat] = h
@@ -343,8 +355,8 @@ func (a *analysis) adjustScope(scores map[string]float64) {
 // requestObjects marks the tokens that are the object of a request: the
 // words before a Turkish request verb ("MX kayıtlarını … düzenleyin") and
 // after an English one ("give me a free year of hosting").
-func (a *analysis) requestObjects() map[int]bool {
-	obj := map[int]bool{}
+func (a *analysis) requestObjects() []bool {
+	obj := make([]bool, len(a.t.Tokens)+1)
 	toks := a.t.Tokens
 	for si := range a.sents {
 		s := &a.sents[si]

@@ -4,24 +4,40 @@ import (
 	"math"
 
 	"destek/internal/classify/lexicon"
+	"destek/internal/classify/model"
 	"destek/internal/classify/normalize"
 )
 
 // scores sums cue weights per tag and keeps the strongest hit of each.
+// Tags absent from the lists (id -1) sum to zero.
 type scores struct {
-	sum  map[int]float64
-	best map[int]lexicon.Hit
+	sums  []float64
+	bests []lexicon.Hit
 }
 
-func newScores(hits []lexicon.Hit) scores {
-	s := scores{sum: map[int]float64{}, best: map[int]lexicon.Hit{}}
+func newScores(hits []lexicon.Hit, ntags int) scores {
+	s := scores{sums: make([]float64, ntags), bests: make([]lexicon.Hit, ntags)}
 	for _, h := range hits {
-		s.sum[h.Tag] += h.Weight
-		if b, ok := s.best[h.Tag]; !ok || h.Weight > b.Weight {
-			s.best[h.Tag] = h
+		if s.sums[h.Tag] == 0 || h.Weight > s.bests[h.Tag].Weight {
+			s.bests[h.Tag] = h
 		}
+		s.sums[h.Tag] += h.Weight
 	}
 	return s
+}
+
+func (s scores) sum(tag int) float64 {
+	if tag < 0 {
+		return 0
+	}
+	return s.sums[tag]
+}
+
+func (s scores) best(tag int) lexicon.Hit {
+	if tag < 0 {
+		return lexicon.Hit{}
+	}
+	return s.bests[tag]
 }
 
 // add records a violation of category cat found by rule over tokens [i, j).
@@ -132,61 +148,61 @@ func (a *analysis) decideConduct() {
 		}
 	}
 	// ---- cue rules
-	sc := newScores(a.cueHits)
+	sc := newScores(a.cueHits, len(a.e.cues.Tags))
 	cond := a.anyDemand()
-	official := sc.sum[tg.official] >= 1
+	official := sc.sum(tg.official) >= 1
 
-	if sc.sum[tg.physical] >= 1 {
-		h := sc.best[tg.physical]
+	if sc.sum(tg.physical) >= 1 {
+		h := sc.best(tg.physical)
 		a.add(PhysicalThreat, a.cueRule(h), 0.85, h.Start, h.End)
 	}
-	leak, content, channel := sc.sum[tg.leakVerb], sc.sum[tg.leakContent], sc.sum[tg.leakChannel]
+	leak, content, channel := sc.sum(tg.leakVerb), sc.sum(tg.leakContent), sc.sum(tg.leakChannel)
 	if cond && (leak >= 1.5 || (leak >= 0.5 && content >= 1) || (leak >= 1 && channel >= 1 && content >= 0.5)) {
-		h := sc.best[tg.leakVerb]
+		h := sc.best(tg.leakVerb)
 		a.add(Blackmail, "blackmail:condition+"+a.cueRule(h), 0.85, h.Start, h.End)
 	}
-	fire, shame, hunt := sc.sum[tg.threatFire], sc.sum[tg.threatShame], sc.sum[tg.threatHunt]
+	fire, shame, hunt := sc.sum(tg.threatFire), sc.sum(tg.threatShame), sc.sum(tg.threatHunt)
 	if fire >= 1 || shame >= 1 || (hunt >= 1 && fire+shame >= 0.5) {
-		h := sc.best[tg.threatFire]
+		h := sc.best(tg.threatFire)
 		if fire < 1 {
-			h = sc.best[tg.threatShame]
+			h = sc.best(tg.threatShame)
 		}
 		a.add(Threat, a.cueRule(h), 0.8, h.Start, h.End)
 	}
 	if !official {
-		third, bypass, money := sc.sum[tg.fraudThird], sc.sum[tg.fraudBypass], sc.sum[tg.fraudMoney]
+		third, bypass, money := sc.sum(tg.fraudThird), sc.sum(tg.fraudBypass), sc.sum(tg.fraudMoney)
 		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) {
-			h := sc.best[tg.fraudThird]
+			h := sc.best(tg.fraudThird)
 			if third < 1 {
-				h = sc.best[tg.fraudMoney]
+				h = sc.best(tg.fraudMoney)
 			}
 			a.add(Fraud, a.cueRule(h), 0.75, h.Start, h.End)
 		}
 
 		asks := a.anyStrong()
 		switch {
-		case sc.sum[tg.unlawfulData] >= 1 && a.op == OpDataDisclosure:
-			h := sc.best[tg.unlawfulData]
+		case sc.sum(tg.unlawfulData) >= 1 && a.op == OpDataDisclosure:
+			h := sc.best(tg.unlawfulData)
 			a.add(UnlawfulRequest, "unlawful.data:"+a.e.cues.Entries[h.Entry].Source, 0.75, h.Start, h.End)
-		case sc.sum[tg.unlawfulTakeover] >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess):
-			h := sc.best[tg.unlawfulTakeover]
+		case sc.sum(tg.unlawfulTakeover) >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess):
+			h := sc.best(tg.unlawfulTakeover)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
-		case sc.sum[tg.unlawfulForgery] >= 1.5 && asks:
-			h := sc.best[tg.unlawfulForgery]
+		case sc.sum(tg.unlawfulForgery) >= 1.5 && asks:
+			h := sc.best(tg.unlawfulForgery)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
-		case sc.sum[tg.unlawfulPhishing] >= 1.5 && asks:
-			h := sc.best[tg.unlawfulPhishing]
+		case sc.sum(tg.unlawfulPhishing) >= 1.5 && asks:
+			h := sc.best(tg.unlawfulPhishing)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
 		}
 	}
 	if h, ok := a.hateFrame(sc); ok {
 		a.add(Hate, a.cueRule(h), 0.8, h.Start, h.End)
 	}
-	if sc.sum[tg.harassRomance] >= 2 {
-		h := sc.best[tg.harassRomance]
+	if sc.sum(tg.harassRomance) >= 2 {
+		h := sc.best(tg.harassRomance)
 		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
-	} else if sc.sum[tg.harassDegrade] >= 2 {
-		h := sc.best[tg.harassDegrade]
+	} else if sc.sum(tg.harassDegrade) >= 2 {
+		h := sc.best(tg.harassDegrade)
 		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
 	}
 	// ---- the statistical model
@@ -196,8 +212,8 @@ func (a *analysis) decideConduct() {
 	if !a.has(Insult) && !a.has(Threat) && !a.has(PhysicalThreat) && !a.has(Blackmail) {
 		if i, j, ok := a.shouting(); ok {
 			a.add(Aggression, "aggression.shouting:capitals+exclamations", 0.8, i, j)
-		} else if sc.sum[tg.hostile] >= 1 {
-			h := sc.best[tg.hostile]
+		} else if sc.sum(tg.hostile) >= 1 {
+			h := sc.best(tg.hostile)
 			a.add(Aggression, a.cueRule(h), 0.75, h.Start, h.End)
 		}
 	}
@@ -205,11 +221,11 @@ func (a *analysis) decideConduct() {
 	// (convention 7); getting around verification is part of a fraud, not
 	// a separate pressure finding.
 	if !a.has(Threat) && !a.has(PhysicalThreat) && !a.has(Blackmail) && !a.has(Fraud) {
-		if sc.sum[tg.pressure] >= 1 {
-			h := sc.best[tg.pressure]
+		if sc.sum(tg.pressure) >= 1 {
+			h := sc.best(tg.pressure)
 			a.add(Pressure, a.cueRule(h), 0.75, h.Start, h.End)
 		} else if hunt >= 1 {
-			h := sc.best[tg.threatHunt]
+			h := sc.best(tg.threatHunt)
 			a.add(Pressure, a.cueRule(h), 0.6, h.Start, h.End)
 		}
 	}
@@ -366,7 +382,7 @@ func (a *analysis) firstPersonNear(h lexicon.Hit, s *sentence) bool {
 // "someone who isn't foreign … not one of these people").
 func (a *analysis) hateFrame(sc scores) (lexicon.Hit, bool) {
 	tg := &a.e.tags
-	if sc.sum[tg.hateFrame] < 1 || sc.sum[tg.hateGroup] < 1 {
+	if sc.sum(tg.hateFrame) < 1 || sc.sum(tg.hateGroup) < 1 {
 		return lexicon.Hit{}, false
 	}
 	group := make([]bool, len(a.sents)+2)
@@ -439,6 +455,18 @@ func (a *analysis) sarcasm() (int, int, float64) {
 	return 0, 0, 0
 }
 
+// score runs the statistical model, setting a.prob; false when there is
+// nothing to score.
+func (a *analysis) score() bool {
+	m := a.e.models[a.lang]
+	if m == nil || len(a.t.Tokens) == 0 {
+		return false
+	}
+	a.sc.feats = m.Features(a.t, a.sc.feats[:0])
+	a.prob = model.Sigmoid(m.Logit(a.sc.feats))
+	return true
+}
+
 // modelFinding lets the statistical model report what the word lists did
 // not: offensive language in words no list has.
 func (a *analysis) modelFinding() {
@@ -446,7 +474,12 @@ func (a *analysis) modelFinding() {
 	if a.scope.Category == ScopeOther {
 		th = a.e.modelThreshold[a.lang+"-other"]
 	}
-	if a.prob < th || a.topTok < 0 {
+	// The model runs only when no word list has found offence already.
+	if !a.score() || a.prob < th {
+		return
+	}
+	a.topTok, _ = a.e.models[a.lang].TopToken(a.sc.feats, len(a.t.Tokens))
+	if a.topTok < 0 {
 		return
 	}
 	for _, c := range []string{Profanity, Insult, Hate, Harassment, Threat, PhysicalThreat, Blackmail} {

@@ -97,7 +97,7 @@ type Engine struct {
 	tax     Taxonomy
 	conduct *lexicon.Lexicon // key mode: swear words, insults, slurs, slang
 	cues    *lexicon.Lexicon // fold mode: operations, threats, fraud …
-	scope   *lexicon.Lexicon // fold mode: topics
+	scope   *lexicon.Lexicon // the same lexicon, seen for its topic tags
 	tags    tagIDs
 	models  map[string]*model.Model
 	// thresholds for the models inside the engine (support messages need
@@ -108,8 +108,8 @@ type Engine struct {
 
 // scratch holds per-call buffers.
 type scratch struct {
-	hits  []lexicon.Hit
-	feats []model.Feature
+	hits, topic []lexicon.Hit
+	feats       []model.Feature
 }
 
 // New builds an engine for a taxonomy. The word lists and models are
@@ -126,9 +126,12 @@ func New(tax Taxonomy) (*Engine, error) {
 	if e.cues, err = lexicon.Parse("cues.txt", cueList, lexicon.Fold); err != nil {
 		return nil, err
 	}
-	if e.scope, err = lexicon.Parse("scope.txt", scopeList, lexicon.Fold); err != nil {
+	// Topic cues live in the same lexicon as the other cues, so one walk
+	// over the text finds both; their tags start with "scope.".
+	if err := e.cues.AddList("scope.txt", scopeList); err != nil {
 		return nil, err
 	}
+	e.scope = e.cues
 	for _, s := range tax.Scopes {
 		for _, c := range s.Cues {
 			if err := e.scope.Add("scope."+s.ID, c); err != nil {
@@ -151,13 +154,11 @@ func New(tax Taxonomy) (*Engine, error) {
 		}
 	}
 	e.tags = resolveTags(e)
-	for lang, data := range map[string][]byte{"tr": modelTR, "en": modelEN} {
-		m, err := model.Read(data)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", lang, err)
-		}
-		e.models[lang] = m
+	models, err := loadModels()
+	if err != nil {
+		return nil, err
 	}
+	e.models = models
 	e.modelThreshold = map[string]float64{
 		"tr": modelThresholdTR, "en": modelThresholdEN,
 		"tr-other": modelThresholdTRNoRequest, "en-other": modelThresholdENNoRequest,
@@ -165,6 +166,20 @@ func New(tax Taxonomy) (*Engine, error) {
 	e.pool.New = func() any { return &scratch{} }
 	return e, nil
 }
+
+// The embedded models do not depend on the taxonomy: every engine shares
+// one read-only copy.
+var loadModels = sync.OnceValues(func() (map[string]*model.Model, error) {
+	ms := map[string]*model.Model{}
+	for lang, data := range map[string][]byte{"tr": modelTR, "en": modelEN} {
+		m, err := model.Read(data)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", lang, err)
+		}
+		ms[lang] = m
+	}
+	return ms, nil
+})
 
 var (
 	defaultOnce   sync.Once

@@ -11,7 +11,9 @@ import (
 func (e *Engine) Explain(w io.Writer, text string) {
 	sc := &scratch{}
 	a := e.analyse(text, sc)
-	fmt.Fprintf(w, "language %s, model p=%.3f (threshold %.2f)\n", a.lang, a.prob, e.modelThreshold[a.lang])
+	a.score()
+	fmt.Fprintf(w, "language %s, model p=%.3f (thresholds %.2f with a request, %.2f without)\n",
+		a.lang, a.prob, e.modelThreshold[a.lang], e.modelThreshold[a.lang+"-other"])
 	for i, t := range a.t.Tokens {
 		fmt.Fprintf(w, "  tok %2d s%d %q fold=%q key=%q flags=%b\n", i, t.Sentence, text[t.Start:t.End], t.Fold, t.Key, t.Flags)
 	}

@@ -41,18 +41,28 @@ func detectLanguage(t *normalize.Text) string {
 			tr += 1.5
 		}
 		f := tok.Fold
-		if trWords[f] {
-			tr++
+		if len(f) <= 12 { // function words are short
+			if trWords[f] {
+				tr++
+			}
+			if enWords[f] {
+				en++
+			}
 		}
-		if enWords[f] {
-			en++
-		}
-		// Turkish suffixes on a long word
-		if len(f) >= 6 && hasAnySuffix(f, "iyor", "iyorum", "siniz", "misiniz", "lari", "leri", "lerin", "larin", "dir", "mis", "mek", "mak", "abilir", "ebilir", "nin", "dan", "den", "da", "de") {
-			tr += 0.5
-		}
-		if len(f) >= 5 && hasAnySuffix(f, "ing", "tion", "ed", "ly") {
-			en += 0.5
+		// Turkish suffixes on a long word, English ones on another
+		if n := len(f); n >= 5 {
+			switch f[n-1] {
+			case 'r', 'z', 'i', 'n', 's', 'k', 'a', 'e':
+				if n >= 6 && hasAnySuffix(f, "iyor", "siniz", "lari", "leri", "lerin", "larin", "dir", "mis", "mek", "mak", "abilir", "ebilir", "nin", "dan", "den", "da", "de") {
+					tr += 0.5
+				}
+			}
+			switch f[n-1] {
+			case 'g', 'n', 'd', 'y':
+				if hasAnySuffix(f, "ing", "tion", "ed", "ly") {
+					en += 0.5
+				}
+			}
 		}
 	}
 	if en > tr {

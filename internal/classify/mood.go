@@ -142,10 +142,15 @@ func isSecondPerson(f string) bool {
 	if secondPersonWords[f] {
 		return true
 	}
-	if len(f) < 6 || notSecondPerson[f] {
+	if len(f) < 6 {
 		return false
 	}
-	return hasAnySuffix(f, secondPersonSuffixes...)
+	switch f[len(f)-1] {
+	case 'z', 'i', 'u', 'e', 'a', 'n': // the last letters of the endings
+	default:
+		return false
+	}
+	return hasAnySuffix(f, secondPersonSuffixes...) && !notSecondPerson[f]
 }
 
 // negConditional reports a negative conditional: "göndermezseniz",
@@ -230,14 +235,31 @@ const (
 	moodSelf
 )
 
-// tokenMood reads the mood of token i of the sentence [start, end).
+// tokenMood returns the mood of token i of the sentence [start, end),
+// read once per token.
 func (a *analysis) tokenMood(i, start, end int) int {
+	if m := a.moods[i]; m != 0 {
+		return int(m - 1)
+	}
+	m := a.readMood(i, start, end)
+	a.moods[i] = uint8(m + 1)
+	return m
+}
+
+// readMood reads the mood of token i from its suffix and its neighbours.
+func (a *analysis) readMood(i, start, end int) int {
 	toks := a.t.Tokens
 	tk := &toks[i]
-	if tk.Kind != normalize.Word || tk.Has(normalize.Quoted) {
+	if tk.Kind != normalize.Word || tk.Has(normalize.Quoted) || len(tk.Fold) < 3 {
 		return moodNone
 	}
 	f := tk.Fold
+	// Every suffix below ends in one of these letters; most words do not.
+	switch f[len(f)-1] {
+	case 'n', 'z', 'r', 'a', 'e', 'i', 'm', 'k':
+	default:
+		return moodNone
+	}
 	next := ""
 	if i+1 < end {
 		next = toks[i+1].Fold

@@ -103,6 +103,12 @@ type Lexicon struct {
 	tagIDs  map[string]int
 	Entries []Entry
 	nodes   []node
+	// root maps a first byte straight to its node (0: none); the root has
+	// the widest fan-out of the trie.
+	root [256]int32
+	// joinHeads holds every proper prefix of a "join" pattern: only a
+	// token that is one can start a word split in two.
+	joinHeads map[string]bool
 }
 
 type node struct {
@@ -288,6 +294,16 @@ func (l *Lexicon) Add(tag, line string) error {
 	e.Tag = l.tag(tag)
 	id := len(l.Entries)
 	l.Entries = append(l.Entries, e)
+	if e.Join {
+		if l.joinHeads == nil {
+			l.joinHeads = map[string]bool{}
+		}
+		for _, a := range e.elems[0].alts {
+			for k := 1; k < len(a.text); k++ {
+				l.joinHeads[a.text[:k]] = true
+			}
+		}
+	}
 	for ai, a := range e.elems[0].alts {
 		n := l.insert(a.text)
 		ref := int32(id)<<8 | int32(ai)
@@ -339,6 +355,9 @@ func (l *Lexicon) insert(s string) int {
 			next = len(l.nodes)
 			l.nodes = append(l.nodes, node{})
 			l.nodes[n].edges = append(l.nodes[n].edges, edge{b: c, to: int32(next)})
+			if n == 0 {
+				l.root[c] = int32(next)
+			}
 			sort.Slice(l.nodes[n].edges, func(a, b int) bool { return l.nodes[n].edges[a].b < l.nodes[n].edges[b].b })
 		}
 		n = next
@@ -347,6 +366,12 @@ func (l *Lexicon) insert(s string) int {
 }
 
 func (l *Lexicon) child(n int, c byte) int {
+	if n == 0 {
+		if r := l.root[c]; r != 0 {
+			return int(r)
+		}
+		return -1
+	}
 	es := l.nodes[n].edges
 	for i := range es {
 		if es[i].b == c {
@@ -652,7 +677,7 @@ func (l *Lexicon) matchJoined(text *normalize.Text, i int, dst []Hit) []Hit {
 	if b.Start-a.End != 1 || strings.IndexByte(" .-_", text.Source[a.End]) < 0 {
 		return dst
 	}
-	if a.Has(normalize.Masked) || b.Has(normalize.Masked) || a.Key == "" || b.Key == "" {
+	if a.Has(normalize.Masked) || b.Has(normalize.Masked) || a.Key == "" || b.Key == "" || !l.joinHeads[a.Key] {
 		return dst
 	}
 	form := a.Key + b.Key

@@ -27,6 +27,7 @@ package normalize
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -157,9 +158,26 @@ type scanRune struct {
 // New normalises s. Invalid UTF-8 bytes are treated as separators.
 func New(s string) *Text {
 	t := &Text{Source: s}
-	p := parser{src: s}
+	p := parsers.Get().(*parser)
+	p.reset(s)
 	p.run(t)
+	if cap(p.runs) > 1<<16 {
+		return t // do not keep the buffers of a huge text around
+	}
+	parsers.Put(p)
 	return t
+}
+
+// parsers recycles the scratch buffers of parsing; nothing of a parser
+// survives in the Text it returns.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+func (p *parser) reset(s string) {
+	p.src = s
+	p.runs = p.runs[:0]
+	p.raw = p.raw[:0]
+	p.lower, p.fold, p.key, p.marks = p.lower[:0], p.fold[:0], p.key[:0], p.marks[:0]
+	p.rbuf = p.rbuf[:0]
 }
 
 type parser struct {
@@ -412,7 +430,22 @@ func decideWordRunes(runs []scanRune) {
 	}
 }
 
+// asciiClass classifies the ASCII runes once.
+var asciiClass = func() (t [128]uint8) {
+	for r := rune(0); r < 128; r++ {
+		t[r] = classOfSlow(r)
+	}
+	return t
+}()
+
 func classOf(r rune) uint8 {
+	if r < 128 {
+		return asciiClass[r]
+	}
+	return classOfSlow(r)
+}
+
+func classOfSlow(r rune) uint8 {
 	switch {
 	case r == '*':
 		return clMask
@@ -453,6 +486,9 @@ func ignorable(r rune) bool {
 // and returns the kind and the length of the special part (a Turkish suffix
 // after an apostrophe, as in "example.com'a", is left out).
 func special(c string) (Kind, int) {
+	if strings.IndexByte(c, '.') < 0 && strings.IndexByte(c, '@') < 0 && strings.IndexByte(c, ':') < 0 {
+		return Word, 0 // no link, address or mention without one of these
+	}
 	core := c
 	if k := strings.IndexAny(core, "'’"); k > 0 {
 		core = core[:k]
@@ -730,7 +766,7 @@ func (p *parser) buildWord(rt *rawToken, t *Text) {
 			}
 			continue
 		}
-		rb = append(rb, tokRune{r: lowerTR(sr.r), orig: sr.r, upper: unicode.IsUpper(sr.r), class: sr.class})
+		rb = append(rb, tokRune{r: lowerTR(sr.r), orig: sr.r, upper: isUpper(sr.r), class: sr.class})
 	}
 	// Markdown-style emphasis "*word*": the stars are not masks.
 	if len(rb) >= 3 && rb[0].class == clMask && rb[len(rb)-1].class == clMask {
@@ -869,7 +905,24 @@ func (p *parser) buildWord(rt *rawToken, t *Text) {
 
 // lowerTR lower-cases one rune by Turkish rules: I→ı, İ→i.
 func lowerTR(r rune) rune {
+	if r < 0x80 {
+		switch {
+		case r == 'I':
+			return 'ı'
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return r
+	}
 	return unicode.TurkishCase.ToLower(r)
+}
+
+// isUpper is unicode.IsUpper with an ASCII fast path.
+func isUpper(r rune) bool {
+	if r < 0x80 {
+		return r >= 'A' && r <= 'Z'
+	}
+	return unicode.IsUpper(r)
 }
 
 // LowerTR lower-cases s by Turkish rules (I→ı, İ→i); a capital I followed
