@@ -32,13 +32,13 @@ type tagIDs struct {
 	profanity, profanityAmb, insultStrong, insultWeak, curse, slur, slang, contempt int
 	terms                                                                           map[int]string
 	// cue lexicon
-	request, howto, self, receive, negation, cond                     int
-	threatFire, threatShame, threatHunt, physical, pressure           int
-	leakVerb, leakChannel, leakContent                                int
-	fraudThird, fraudBypass, fraudMoney, official, authority          int
-	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing int
-	hateGroup, hateFrame, harassRomance, harassDegrade, hostile       int
-	ops                                                               map[int]string
+	request, howto, self, receive, negation, cond                      int
+	threatFire, threatShame, threatHunt, physical, pressure            int
+	leakVerb, leakChannel, leakContent                                 int
+	fraudThird, fraudBypass, fraudMoney, official, authority           int
+	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing  int
+	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff int
+	ops                                                                map[int]string
 	// scope lexicon
 	scopes map[int]string
 }
@@ -59,7 +59,7 @@ func resolveTags(e *Engine) tagIDs {
 		unlawfulData: q.TagID("unlawful.data"), unlawfulTakeover: q.TagID("unlawful.takeover"),
 		unlawfulForgery: q.TagID("unlawful.forgery"), unlawfulPhishing: q.TagID("unlawful.phishing"),
 		hateGroup: q.TagID("hate.group"), hateFrame: q.TagID("hate.frame"),
-		harassRomance: q.TagID("harass.romance"), harassDegrade: q.TagID("harass.degrade"),
+		harassRomance: q.TagID("harass.romance"), harassDegrade: q.TagID("harass.degrade"), staff: q.TagID("staff"),
 		hostile: q.TagID("hostile"),
 		terms:   map[int]string{}, ops: map[int]string{}, scopes: map[int]string{},
 	}
@@ -323,6 +323,16 @@ func (a *analysis) adjustScope(scores map[string]float64) {
 			scores[ScopeHosting] += scores[ScopePanelAPI]
 		}
 	}
+	// A top-level domain written after a dot (".istanbul", ".com.tr") is a
+	// domain question.
+	for i := range a.t.Tokens {
+		t := &a.t.Tokens[i]
+		if t.Kind == normalize.Word && t.Start > 0 && a.t.Source[t.Start-1] == '.' && normalize.IsTLD(t.Fold) &&
+			(t.Start < 2 || a.t.Source[t.Start-2] == ' ' || a.t.Source[t.Start-2] == '(') {
+			scores[ScopeDomain] += 1.5
+			break
+		}
+	}
 	// Official requests (a court, a prosecutor, the police) are legal
 	// notices whatever they ask for (convention 5).
 	for _, h := range a.cueHits {
@@ -502,7 +512,9 @@ func (a *analysis) hitAsks(h lexicon.Hit, op string) bool {
 	}
 	// a word of asking right after the cue: "iadesini istiyorum",
 	// "the auth code please"
-	if !s.howto {
+	// ("eklemek istiyorum" is wanting to do it, which the sentence
+	// decides below)
+	if !s.howto && !hasAnySuffix(a.t.Tokens[h.End-1].Fold, "mek", "mak") {
 		for i := h.End; i <= h.End+1 && i < s.end; i++ {
 			if a.reqAt[i] {
 				return true
@@ -518,15 +530,14 @@ func (a *analysis) asksToAct(si int, op string) bool {
 	if a.sentAsks(&a.sents[si], op) {
 		return true
 	}
-	// A short follow-up request refers back: "… CNAME yanlış girilmiş.
-	// Şunu düzeltin." or "… HEMEN GÖNDERİN!!!"
+	// A follow-up request refers back: "… CNAME yanlış girilmiş. Şunu
+	// düzeltin.", "… HEMEN GÖNDERİN!!!", "Please replace them with …".
 	for k := si + 1; k < len(a.sents) && k <= si+2; k++ {
 		n := &a.sents[k]
 		if !n.strong || n.howto {
 			continue
 		}
-		size := n.end - n.start
-		if size <= 5 && a.hasDemonstrative(n) || size <= 3 {
+		if size := n.end - n.start; size <= 3 || a.hasDemonstrative(n, min(n.end, n.start+4)) {
 			return true
 		}
 	}
@@ -555,10 +566,12 @@ func (a *analysis) sentAsks(s *sentence, op string) bool {
 	return false
 }
 
-func (a *analysis) hasDemonstrative(s *sentence) bool {
-	for i := s.start; i < s.end; i++ {
+// hasDemonstrative reports a pronoun pointing back ("şunu", "them")
+// among the sentence's tokens before end.
+func (a *analysis) hasDemonstrative(s *sentence, end int) bool {
+	for i := s.start; i < end; i++ {
 		switch a.t.Tokens[i].Fold {
-		case "sunu", "bunu", "onu", "su", "bu", "it", "this", "that", "sunlari", "bunlari":
+		case "sunu", "bunu", "onu", "su", "bu", "it", "this", "that", "sunlari", "bunlari", "onlari", "them", "these", "those":
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"math"
+	"strings"
 
 	"destek/internal/classify/lexicon"
 	"destek/internal/classify/model"
@@ -155,6 +156,8 @@ func (a *analysis) decideConduct() {
 	if sc.sum(tg.physical) >= 1 {
 		h := sc.best(tg.physical)
 		a.add(PhysicalThreat, a.cueRule(h), 0.85, h.Start, h.End)
+	} else if i, ok := a.violentVerb(); ok {
+		a.add(PhysicalThreat, "physical.verb:"+a.t.Tokens[i].Fold, 0.8, i, i+1)
 	}
 	leak, content, channel := sc.sum(tg.leakVerb), sc.sum(tg.leakContent), sc.sum(tg.leakChannel)
 	if cond && (leak >= 1.5 || (leak >= 0.5 && content >= 1) || (leak >= 1 && channel >= 1 && content >= 0.5)) {
@@ -162,6 +165,9 @@ func (a *analysis) decideConduct() {
 		a.add(Blackmail, "blackmail:condition+"+a.cueRule(h), 0.85, h.Start, h.End)
 	}
 	fire, shame, hunt := sc.sum(tg.threatFire), sc.sum(tg.threatShame), sc.sum(tg.threatHunt)
+	if a.has(Blackmail) {
+		shame = 0 // shaming as leverage is the blackmail itself
+	}
 	if fire >= 1 || shame >= 1 || (hunt >= 1 && fire+shame >= 0.5) {
 		h := sc.best(tg.threatFire)
 		if fire < 1 {
@@ -170,6 +176,9 @@ func (a *analysis) decideConduct() {
 		a.add(Threat, a.cueRule(h), 0.8, h.Start, h.End)
 	}
 	if !official {
+		// Someone other than the holder (a lawyer, an assistant, "the IT
+		// guy", a relative) asks for a critical operation, typically with
+		// the holder out of reach and a reason to skip verification.
 		third, bypass, money := sc.sum(tg.fraudThird), sc.sum(tg.fraudBypass), sc.sum(tg.fraudMoney)
 		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) {
 			h := sc.best(tg.fraudThird)
@@ -198,7 +207,8 @@ func (a *analysis) decideConduct() {
 	if h, ok := a.hateFrame(sc); ok {
 		a.add(Hate, a.cueRule(h), 0.8, h.Start, h.End)
 	}
-	if sc.sum(tg.harassRomance) >= 2 {
+	// Advances to staff: two romantic cues, or one aimed at a staff member.
+	if r := sc.sum(tg.harassRomance); r >= 2 || r >= 1 && sc.sum(tg.staff) >= 1 {
 		h := sc.best(tg.harassRomance)
 		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
 	} else if sc.sum(tg.harassDegrade) >= 2 {
@@ -436,10 +446,49 @@ func (a *analysis) shouting() (int, int, bool) {
 	return 0, 0, false
 }
 
+// violentStems are verbs of bodily harm (folded stems).
+var violentStems = []string{"dov", "gebert", "oldur", "bicakla", "yumrukla", "tokatla", "bogazla", "parcala", "patlat", "kir", "vur", "ez", "bogar"}
+
+// firstPersonWill are the endings of "I will" / "I would" on a Turkish
+// verb: future (-eceğim, colloquial -icem) and aorist (-erim, -rım).
+var firstPersonWill = []string{"ecegim", "acagim", "ecem", "acam", "icem", "icam", "ucam", "ucem", "ecegiz", "acagiz",
+	"erim", "arim", "irim", "urum", "rim", "rum", "eriz", "ariz", "iriz", "uruz", "mek isterim", "mak isterim"}
+
+// violentVerb finds a Turkish verb of bodily harm in the first person
+// future or aorist: "döveceğim", "kırarım", "geberteceğim", "vururum".
+func (a *analysis) violentVerb() (int, bool) {
+	for i := range a.t.Tokens {
+		t := &a.t.Tokens[i]
+		if t.Kind != normalize.Word || len(t.Fold) < 5 || t.Has(normalize.Quoted) {
+			continue
+		}
+		for _, st := range violentStems {
+			if !strings.HasPrefix(t.Fold, st) {
+				continue
+			}
+			rest := t.Fold[len(st):]
+			for _, suf := range firstPersonWill {
+				if rest == suf {
+					return i, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
 // sarcasm finds "bile … -amıyorsunuz" ("bir SSL yenilemesini bile
 // yapamıyorsunuz": you cannot even …) and applause emoji.
 func (a *analysis) sarcasm() (int, int, float64) {
 	toks := a.t.Tokens
+	// "Harika bir ekipsiniz(!)": the ironic exclamation mark.
+	if k := strings.Index(a.t.Source, "(!)"); k >= 0 {
+		for i := range toks {
+			if toks[i].End >= k {
+				return max(i-1, 0), i, 0.8
+			}
+		}
+	}
 	for i := range toks {
 		if toks[i].Fold != "bile" && toks[i].Fold != "even" {
 			continue

@@ -59,6 +59,7 @@ var englishImperatives = setOf(
 	"transfer", "unlock", "fix", "add", "point", "set", "disable", "release", "provide", "restore",
 	"clean", "make", "put", "switch", "move", "email", "forward", "process", "issue", "correct",
 	"modify", "edit", "configure", "install", "grant", "revoke", "tell", "show", "pay", "return",
+	"replace", "activate", "enable", "renew", "extend", "verify", "check",
 )
 
 // pastFirstPerson reports a first-person past verb ("ekledim",

@@ -555,9 +555,13 @@ var tlds = map[string]bool{
 	"shop": true, "store": true, "tech": true, "ai": true, "arpa": true, "ru": true, "fr": true,
 	"nl": true, "it": true, "es": true, "az": true, "cloud": true, "tv": true, "cc": true,
 	"web": true, "blog": true, "name": true, "pro": true, "mobi": true, "club": true, "live": true,
-	"istanbul": true, "ankara": true, "invalid": true, "test": true, "local": true, "localhost": true,
+	"istanbul": true, "ankara": true, "izmir": true, "bursa": true, "bel": true, "gen": true, "k12": true, "av": true, "bbs": true, "pol": true, "tsk": true, "kep": true, "invalid": true, "test": true, "local": true, "localhost": true,
 	"ch": true, "at": true, "be": true, "se": true, "no": true, "dk": true, "pl": true, "gr": true,
 }
+
+// IsTLD reports whether s (lower case) is a top-level domain the
+// normaliser knows.
+func IsTLD(s string) bool { return tlds[s] }
 
 // isDomain reports whether s looks like a host name. With needTLD the last
 // label must be a known top-level domain.
