@@ -32,13 +32,13 @@ type tagIDs struct {
 	profanity, profanityAmb, insultStrong, insultWeak, curse, slur, slang, contempt int
 	terms                                                                           map[int]string
 	// cue lexicon
-	request, howto, self, receive, negation, cond                      int
-	threatFire, threatShame, threatHunt, physical, pressure            int
-	leakVerb, leakChannel, leakContent                                 int
-	fraudThird, fraudBypass, fraudMoney, official, authority           int
-	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing  int
-	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff int
-	ops                                                                map[int]string
+	request, howto, self, receive, negation, cond                                 int
+	threatFire, threatShame, threatHunt, physical, pressure                       int
+	leakVerb, leakChannel, leakContent                                            int
+	fraudThird, fraudBypass, fraudMoney, fraudFake, sendSelf, official, authority int
+	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing             int
+	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff            int
+	ops                                                                           map[int]string
 	// scope lexicon
 	scopes map[int]string
 }
@@ -55,6 +55,7 @@ func resolveTags(e *Engine) tagIDs {
 		physical: q.TagID("physical"), pressure: q.TagID("pressure"),
 		leakVerb: q.TagID("leak.verb"), leakChannel: q.TagID("leak.channel"), leakContent: q.TagID("leak.content"),
 		fraudThird: q.TagID("fraud.third"), fraudBypass: q.TagID("fraud.bypass"), fraudMoney: q.TagID("fraud.money"),
+		fraudFake: q.TagID("fraud.fake"), sendSelf: q.TagID("send.self"),
 		official: q.TagID("official"), authority: q.TagID("authority"),
 		unlawfulData: q.TagID("unlawful.data"), unlawfulTakeover: q.TagID("unlawful.takeover"),
 		unlawfulForgery: q.TagID("unlawful.forgery"), unlawfulPhishing: q.TagID("unlawful.phishing"),
@@ -303,25 +304,8 @@ func (a *analysis) decideScope() {
 func (a *analysis) adjustScope(scores map[string]float64) {
 	// Passwords of mailboxes and FTP accounts are hosting (convention 1):
 	// with a mailbox or FTP word, the password cues count for hosting.
-	if scores[ScopeHosting] > 0 && scores[ScopePanelAPI] > 0 {
-		password, mailbox := false, false
-		for _, h := range a.scoHits {
-			src := a.e.scope.Entries[h.Entry].Source
-			switch {
-			case hasAnyPrefix(src, "şifre", "parola", "password"):
-				password = true
-			case hasAnyPrefix(src, "ftp", "mail hesab", "mail şifre", "mail sifre", "e posta hesab", "e posta şifre", "posta kutu", "mailbox", "webmail", "imap", "smtp", "kurumsal mail"):
-				mailbox = true
-			}
-		}
-		for _, t := range a.t.Tokens {
-			if t.Kind == normalize.Email {
-				mailbox = true
-			}
-		}
-		if password && mailbox {
-			scores[ScopeHosting] += scores[ScopePanelAPI]
-		}
+	if scores[ScopePanelAPI] > 0 && a.mailboxPassword() {
+		scores[ScopeHosting] += scores[ScopePanelAPI]
 	}
 	// A top-level domain written after a dot (".istanbul", ".com.tr") is a
 	// domain question.
@@ -417,6 +401,27 @@ func isAccusative(f string) bool {
 	}
 	prev := f[len(f)-2]
 	return !strings.ContainsRune("aeiou", rune(prev)) || hasAnySuffix(f, "yi", "yu")
+}
+
+// mailboxPassword reports a password question about a mailbox or an FTP
+// account rather than the panel.
+func (a *analysis) mailboxPassword() bool {
+	password, mailbox := false, false
+	for _, h := range a.scoHits {
+		src := a.e.scope.Entries[h.Entry].Source
+		switch {
+		case hasAnyPrefix(src, "şifre", "parola", "password"):
+			password = true
+		case hasAnyPrefix(src, "ftp", "mail hesab", "mail şifre", "mail sifre", "e posta hesab", "e posta şifre", "posta kutu", "mailbox", "webmail", "imap", "smtp", "kurumsal mail"):
+			mailbox = true
+		}
+	}
+	for i := range a.t.Tokens {
+		if a.t.Tokens[i].Kind == normalize.Email {
+			mailbox = true
+		}
+	}
+	return password && mailbox
 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }

@@ -100,6 +100,11 @@ func (a *analysis) decideConduct() {
 	for k := range a.conHits {
 		h := a.conHits[k]
 		tok := &toks[h.Start]
+		// A masked word ("f***") is swearing; which insult or slur it
+		// might also spell is guesswork.
+		if tok.Has(normalize.Masked) && h.Tag != tg.profanity && h.Tag != tg.profanityAmb {
+			continue
+		}
 		switch h.Tag {
 		case tg.profanity:
 			conf := 0.95
@@ -180,10 +185,13 @@ func (a *analysis) decideConduct() {
 		// guy", a relative) asks for a critical operation, typically with
 		// the holder out of reach and a reason to skip verification.
 		third, bypass, money := sc.sum(tg.fraudThird), sc.sum(tg.fraudBypass), sc.sum(tg.fraudMoney)
-		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) {
+		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) || a.fakeDocument() {
 			h := sc.best(tg.fraudThird)
 			if third < 1 {
 				h = sc.best(tg.fraudMoney)
+			}
+			if third < 1 && money < 1 {
+				h = sc.best(tg.fraudFake)
 			}
 			a.add(Fraud, a.cueRule(h), 0.75, h.Start, h.End)
 		}
@@ -193,7 +201,7 @@ func (a *analysis) decideConduct() {
 		case sc.sum(tg.unlawfulData) >= 1 && a.op == OpDataDisclosure:
 			h := sc.best(tg.unlawfulData)
 			a.add(UnlawfulRequest, "unlawful.data:"+a.e.cues.Entries[h.Entry].Source, 0.75, h.Start, h.End)
-		case sc.sum(tg.unlawfulTakeover) >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess):
+		case sc.sum(tg.unlawfulTakeover) >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess || a.op == OpDataDisclosure):
 			h := sc.best(tg.unlawfulTakeover)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
 		case sc.sum(tg.unlawfulForgery) >= 1.5 && asks:
@@ -365,6 +373,25 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 
 var firstPersonWords = setOf("ben", "beni", "bana", "benim", "bende", "benden", "kendimi", "kendime", "i", "me", "myself", "im", "feel", "hissettim", "hissediyorum")
 
+// fakeDocument finds a fake document or payment proof the writer sends:
+// "sahte bir dekont gönderiyorum" (a customer reporting a fake site is
+// not it: no first-person sending verb).
+func (a *analysis) fakeDocument() bool {
+	tg := &a.e.tags
+	for _, f := range a.cueHits {
+		if f.Tag != tg.fraudFake {
+			continue
+		}
+		s := a.t.Tokens[f.Start].Sentence
+		for _, v := range a.cueHits {
+			if v.Tag == tg.sendSelf && a.t.Tokens[v.Start].Sentence == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // firstPerson reports a sentence about the writer: "ben", "beni", "I".
 func (a *analysis) firstPerson(s *sentence) bool {
 	for i := s.start; i < s.end; i++ {
@@ -392,13 +419,32 @@ func (a *analysis) firstPersonNear(h lexicon.Hit, s *sentence) bool {
 // "someone who isn't foreign … not one of these people").
 func (a *analysis) hateFrame(sc scores) (lexicon.Hit, bool) {
 	tg := &a.e.tags
-	if sc.sum(tg.hateFrame) < 1 || sc.sum(tg.hateGroup) < 1 {
+	if sc.sum(tg.hateGroup) < 1 {
 		return lexicon.Hit{}, false
 	}
 	group := make([]bool, len(a.sents)+2)
+	var firstGroup lexicon.Hit
 	for _, g := range a.cueHits {
 		if g.Tag == tg.hateGroup {
+			if !group[a.t.Tokens[g.Start].Sentence+1] {
+				firstGroup = g
+			}
 			group[a.t.Tokens[g.Start].Sentence+1] = true
+		}
+	}
+	// A group named next to an insult: "Alevi misiniz siz, bu kadar
+	// beceriksiz olmanız normal".
+	for _, v := range a.found {
+		if v.Category != Insult {
+			continue
+		}
+		for i := range a.t.Tokens {
+			if a.t.Tokens[i].Start == v.Start {
+				s := a.t.Tokens[i].Sentence + 1
+				if group[s-1] || group[s] || group[s+1] {
+					return firstGroup, true
+				}
+			}
 		}
 	}
 	for _, f := range a.cueHits {

@@ -379,14 +379,23 @@ func (a *analysis) niceAfter(i, end int) bool {
 // requestAfter: a nominalised verb followed by a word of asking
 // ("silinmesini istiyoruz", "iletilmesini rica ederim", "geçirilmesi
 // gerekiyor").
+//
+// A bare "-mesi" (its doing) is asked for only by "gerekiyor/lazım"
+// ("geçirilmesi gerekiyor"); wanting takes the accusative ("silinmesini
+// istiyoruz"). Another verb in between ends the search: in "DNS
+// yönlendirmesi kurmak istiyoruz" the wanting is about "kurmak".
 func (a *analysis) requestAfter(i, end int) bool {
+	bare := !hasAnySuffix(a.t.Tokens[i].Fold, "mesini", "masini", "menizi", "manizi")
 	for j := i + 1; j < end && j <= i+4; j++ {
 		f := a.t.Tokens[j].Fold
 		switch {
-		case strings.HasPrefix(f, "istiyor"), strings.HasPrefix(f, "rica"), strings.HasPrefix(f, "talep"),
-			strings.HasPrefix(f, "gerek"), strings.HasPrefix(f, "lazim"), strings.HasPrefix(f, "bekliyor"),
-			f == "isterim", f == "isteriz", f == "hususunda", f == "halinde", f == "takdirde":
+		case strings.HasPrefix(f, "gerek"), strings.HasPrefix(f, "lazim"), f == "halinde", f == "takdirde":
 			return true
+		case strings.HasPrefix(f, "istiyor"), strings.HasPrefix(f, "rica"), strings.HasPrefix(f, "talep"),
+			strings.HasPrefix(f, "bekliyor"), f == "isterim", f == "isteriz", f == "hususunda":
+			return !bare
+		case hasAnySuffix(f, "mek", "mak"):
+			return false
 		}
 	}
 	return false

@@ -290,6 +290,7 @@ func (p *parser) chunk(i, j int, sentence, prevEnd *int, t *Text) {
 		k += size
 	}
 	runs := p.runs[base:]
+	dotMasks(runs)
 	decideWordRunes(runs)
 	// Emit tokens: maximal runs of word runes; ignorable runes neither start
 	// nor end a token but may sit inside one.
@@ -353,6 +354,19 @@ func (p *parser) countRune(r rune, sentence *int, t *Text) {
 func (p *parser) sentenceEnd(sentence *int) {
 	if n := len(p.raw); n > 0 && p.raw[n-1].sentence == *sentence {
 		*sentence++
+	}
+}
+
+// dotMasks reads a dot after a single first letter and before a longer
+// rest of the word as a hidden letter: "s.ktir" is "s*ktir". Abbreviations
+// keep their dots ("A.Ş.", "e.g.", "a.q" are letters between dots).
+func dotMasks(runs []scanRune) {
+	letter := func(k int) bool { return k >= 0 && k < len(runs) && runs[k].class == clLetter }
+	for k := 1; k+2 < len(runs); k++ {
+		if runs[k].r != '.' || !letter(k-1) || letter(k-2) || !letter(k+1) || !letter(k+2) {
+			continue
+		}
+		runs[k].r, runs[k].class = '*', clMask
 	}
 }
 
