@@ -32,13 +32,13 @@ type tagIDs struct {
 	profanity, profanityAmb, insultStrong, insultWeak, curse, slur, slang, contempt int
 	terms                                                                           map[int]string
 	// cue lexicon
-	request, howto, self, receive, negation, cond                                 int
-	threatFire, threatShame, threatHunt, physical, pressure                       int
-	leakVerb, leakChannel, leakContent                                            int
-	fraudThird, fraudBypass, fraudMoney, fraudFake, sendSelf, official, authority int
-	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing             int
-	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff            int
-	ops                                                                           map[int]string
+	request, howto, self, receive, negation, cond                                        int
+	threatFire, threatShame, threatHunt, physical, pressure                              int
+	leakVerb, leakChannel, leakContent                                                   int
+	fraudThird, fraudBypass, fraudMoney, fraudFake, sendSelf, bribe, official, authority int
+	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing                    int
+	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff                   int
+	ops                                                                                  map[int]string
 	// scope lexicon
 	scopes map[int]string
 }
@@ -55,7 +55,7 @@ func resolveTags(e *Engine) tagIDs {
 		physical: q.TagID("physical"), pressure: q.TagID("pressure"),
 		leakVerb: q.TagID("leak.verb"), leakChannel: q.TagID("leak.channel"), leakContent: q.TagID("leak.content"),
 		fraudThird: q.TagID("fraud.third"), fraudBypass: q.TagID("fraud.bypass"), fraudMoney: q.TagID("fraud.money"),
-		fraudFake: q.TagID("fraud.fake"), sendSelf: q.TagID("send.self"),
+		fraudFake: q.TagID("fraud.fake"), sendSelf: q.TagID("send.self"), bribe: q.TagID("bribe"),
 		official: q.TagID("official"), authority: q.TagID("authority"),
 		unlawfulData: q.TagID("unlawful.data"), unlawfulTakeover: q.TagID("unlawful.takeover"),
 		unlawfulForgery: q.TagID("unlawful.forgery"), unlawfulPhishing: q.TagID("unlawful.phishing"),
@@ -328,7 +328,7 @@ func (a *analysis) adjustScope(scores map[string]float64) {
 	// A message that only thanks, greets or abuses asks for nothing.
 	// Topic words in a thank-you ("thanks for the help with our DNS")
 	// count less.
-	if scores[ScopeOther] >= 1 {
+	if scores[ScopeOther] >= 1.5 {
 		asks := false
 		for _, s := range a.sents {
 			if s.strong || s.demand || (s.question && !s.howto && s.end-s.start > 2) {

@@ -158,7 +158,9 @@ func (a *analysis) decideConduct() {
 	cond := a.anyDemand()
 	official := sc.sum(tg.official) >= 1
 
-	if sc.sum(tg.physical) >= 1 {
+	// Knowing where the staff member lives or works, said by someone who
+	// will "find" them, is a physical threat.
+	if sc.sum(tg.physical)+0.5*sc.sum(tg.threatHunt) >= 1 && sc.sum(tg.physical) > 0 {
 		h := sc.best(tg.physical)
 		a.add(PhysicalThreat, a.cueRule(h), 0.85, h.Start, h.End)
 	} else if i, ok := a.violentVerb(); ok {
@@ -198,7 +200,7 @@ func (a *analysis) decideConduct() {
 
 		asks := a.anyStrong()
 		switch {
-		case sc.sum(tg.unlawfulData) >= 1 && a.op == OpDataDisclosure:
+		case sc.sum(tg.unlawfulData) >= 1 && (a.op == OpDataDisclosure || sc.sum(tg.bribe) >= 1):
 			h := sc.best(tg.unlawfulData)
 			a.add(UnlawfulRequest, "unlawful.data:"+a.e.cues.Entries[h.Entry].Source, 0.75, h.Start, h.End)
 		case sc.sum(tg.unlawfulTakeover) >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess || a.op == OpDataDisclosure):
@@ -223,8 +225,18 @@ func (a *analysis) decideConduct() {
 		h := sc.best(tg.harassDegrade)
 		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
 	}
-	// ---- the statistical model
-	a.modelFinding()
+	// ---- sarcasm counts towards disrespect
+	if i, j, w := a.sarcasm(); w > 0 {
+		disrespect += w
+		if disrespectHit == nil {
+			disrespectHit = &lexicon.Hit{Start: i, End: j, Weight: w, Entry: -1}
+		}
+	}
+	// ---- the statistical model, unless the word lists read the message
+	// as (only) disrespectful: the model knows offence, not its degree
+	if disrespect < 1 {
+		a.modelFinding()
+	}
 	// ---- aggression: shouting or open hostility, only where there is no
 	// insult or threat (convention 8)
 	if !a.has(Insult) && !a.has(Threat) && !a.has(PhysicalThreat) && !a.has(Blackmail) {
@@ -245,13 +257,6 @@ func (a *analysis) decideConduct() {
 		} else if hunt >= 1 {
 			h := sc.best(tg.threatHunt)
 			a.add(Pressure, a.cueRule(h), 0.6, h.Start, h.End)
-		}
-	}
-	// ---- disrespect: only when nothing graver is found
-	if i, j, w := a.sarcasm(); w > 0 {
-		disrespect += w
-		if disrespectHit == nil {
-			disrespectHit = &lexicon.Hit{Start: i, End: j, Weight: w, Entry: -1}
 		}
 	}
 	if disrespect >= 1 && a.maxLevel() < 2 {
@@ -287,6 +292,15 @@ func (a *analysis) sortFindings() {
 func (a *analysis) anyDemand() bool {
 	for _, s := range a.sents {
 		if s.demand {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) anyWeak() bool {
+	for _, s := range a.sents {
+		if s.weak || s.want {
 			return true
 		}
 	}
