@@ -313,7 +313,7 @@ func (a *analysis) adjustScope(scores map[string]float64) {
 		t := &a.t.Tokens[i]
 		if t.Kind == normalize.Word && t.Start > 0 && a.t.Source[t.Start-1] == '.' && normalize.IsTLD(t.Fold) &&
 			(t.Start < 2 || a.t.Source[t.Start-2] == ' ' || a.t.Source[t.Start-2] == '(') {
-			scores[ScopeDomain] += 1.5
+			scores[ScopeDomain] += 1.0
 			break
 		}
 	}
@@ -438,6 +438,16 @@ func (a *analysis) decideOperation() {
 		op, ok := a.e.tags.ops[h.Tag]
 		if !ok {
 			continue
+		}
+		if op == "lock" {
+			switch a.scope.Category {
+			case ScopeDomain:
+				op = OpAuthCode
+			case ScopePanelAPI:
+				op = OpAccountAccess
+			default:
+				continue
+			}
 		}
 		if !a.hitAsks(h, op) {
 			continue
