@@ -517,9 +517,14 @@ func (a *analysis) hitAsks(h lexicon.Hit, op string) bool {
 	for i := h.Start; i < h.End-1; i++ {
 		order = append(order, i)
 	}
+	receiving := op == OpRefund || op == OpAuthCode || op == OpDataDisclosure
 	for _, i := range order {
 		switch a.tokenMood(i, s.start, s.end) {
 		case moodSelf:
+			// "bir kopyasını alabilir miyim": asking to be given it
+			if receiving && strings.HasPrefix(a.t.Tokens[i].Fold, "alabil") && !s.howto {
+				return true
+			}
 			return false
 		case moodRequest, moodDemand:
 			return true
