@@ -198,6 +198,13 @@ func TestNoFalsePositivesOnInnocentWords(t *testing.T) {
 		"Please update the documentation; the circumstances changed.",
 		"Hello, I'd like to transfer my domain. Regards, Gareth",
 		"I feel stupid, I deleted the record myself. How do I restore it?",
+		"Firmamız kadın girişimci programında olduğu için indirim alabilir miyiz?",
+		"Kürtçe ve Arapça sayfalar için ayrı alan adı mı almalıyız?",
+		"We sell kill switches and hit counters; the shop is hosted with you.",
+		"Our server died and the site was dead all night; please check the logs.",
+		"Sunucu patladı, process'i öldürdüm ama site hâlâ çöktü.",
+		"I'll share the screenshots of the error and post the logs here.",
+		"Bu konuyu yöneticimle konuşmam lazım, kadın müşterimiz bekliyor.",
 	}
 	for _, s := range texts {
 		r := e.Classify(s)
