@@ -230,7 +230,7 @@ func (a *analysis) decideScope() {
 		// Cues in a sentence that asks for something weigh more, and
 		// most the object of the request itself: the main request is the
 		// thing the customer wants done.
-		if s.strong || s.question || s.demand || s.weak {
+		if s.strong || s.question || s.demand || s.weak || s.want {
 			w *= 1.4
 		}
 		if objects[h.Start] {

@@ -396,6 +396,9 @@ func (a *analysis) fakeDocument() bool {
 		if f.Tag != tg.fraudFake {
 			continue
 		}
+		if f.Weight >= 2 { // the pattern has the writer's own verb
+			return true
+		}
 		s := a.t.Tokens[f.Start].Sentence
 		for _, v := range a.cueHits {
 			if v.Tag == tg.sendSelf && a.t.Tokens[v.Start].Sentence == s {

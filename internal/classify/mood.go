@@ -66,7 +66,8 @@ var englishImperatives = setOf(
 // "yaptık"). The suffix takes a t after a voiceless consonant and a d
 // elsewhere, which rules out words like "artık", "eğitim", "otomatik".
 func pastFirstPerson(f string) bool {
-	if notPastTense[f] || !hasAnySuffix(f, "dim", "tim", "dum", "tum", "dik", "tik", "duk", "tuk") {
+	// "istedim" (I asked for it) still wants it.
+	if notPastTense[f] || !hasAnySuffix(f, "dim", "tim", "dum", "tum", "dik", "tik", "duk", "tuk") || strings.HasPrefix(f, "iste") {
 		return false
 	}
 	n := len(f)
