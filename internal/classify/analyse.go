@@ -32,13 +32,14 @@ type tagIDs struct {
 	profanity, profanityAmb, insultStrong, insultWeak, curse, slur, slang, contempt int
 	terms                                                                           map[int]string
 	// cue lexicon
-	request, howto, self, receive, negation, cond                                        int
-	threatFire, threatShame, threatHunt, physical, pressure                              int
-	leakVerb, leakChannel, leakContent                                                   int
-	fraudThird, fraudBypass, fraudMoney, fraudFake, sendSelf, bribe, official, authority int
-	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing                    int
-	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff                   int
-	ops                                                                                  map[int]string
+	request, howto, self, receive, negation, cond                                                    int
+	threatFire, threatShame, threatHunt, physical, pressure                                          int
+	leakVerb, leakChannel, leakContent                                                               int
+	fraudThird, fraudBypass, fraudMoney, fraudFake, fraudLegit, sendSelf, bribe, official, authority int
+	violence                                                                                         [6]int
+	unlawfulData, unlawfulTakeover, unlawfulForgery, unlawfulPhishing                                int
+	hateGroup, hateFrame, harassRomance, harassDegrade, hostile, staff                               int
+	ops                                                                                              map[int]string
 	// scope lexicon
 	scopes map[int]string
 }
@@ -56,6 +57,9 @@ func resolveTags(e *Engine) tagIDs {
 		leakVerb: q.TagID("leak.verb"), leakChannel: q.TagID("leak.channel"), leakContent: q.TagID("leak.content"),
 		fraudThird: q.TagID("fraud.third"), fraudBypass: q.TagID("fraud.bypass"), fraudMoney: q.TagID("fraud.money"),
 		fraudFake: q.TagID("fraud.fake"), sendSelf: q.TagID("send.self"), bribe: q.TagID("bribe"),
+		fraudLegit: q.TagID("fraud.legit"),
+		violence: [6]int{q.TagID("violence.verb"), q.TagID("violence.weapon"), q.TagID("violence.body"),
+			q.TagID("violence.come"), q.TagID("violence.injury"), q.TagID("violence.frame")},
 		official: q.TagID("official"), authority: q.TagID("authority"),
 		unlawfulData: q.TagID("unlawful.data"), unlawfulTakeover: q.TagID("unlawful.takeover"),
 		unlawfulForgery: q.TagID("unlawful.forgery"), unlawfulPhishing: q.TagID("unlawful.phishing"),

@@ -88,6 +88,9 @@ func (a *analysis) conductRule(h lexicon.Hit) string {
 }
 
 func (a *analysis) cueRule(h lexicon.Hit) string {
+	if h.Entry < 0 {
+		return "fraud.role-claim" // roleClaimHit: found by suffix, not a list
+	}
 	return a.e.cues.Tags[h.Tag] + ":" + a.e.cues.Entries[h.Entry].Source
 }
 
@@ -165,6 +168,8 @@ func (a *analysis) decideConduct() {
 		a.add(PhysicalThreat, a.cueRule(h), 0.85, h.Start, h.End)
 	} else if i, ok := a.violentVerb(); ok {
 		a.add(PhysicalThreat, "physical.verb:"+a.t.Tokens[i].Fold, 0.8, i, i+1)
+	} else if h, ok := a.violence(sc); ok {
+		a.add(PhysicalThreat, "physical.parts:"+a.cueRule(h), 0.75, h.Start, h.End)
 	}
 	leak, content, channel := sc.sum(tg.leakVerb), sc.sum(tg.leakContent), sc.sum(tg.leakChannel)
 	if cond && (leak >= 1.5 || (leak >= 0.5 && content >= 1) || (leak >= 1 && channel >= 1 && content >= 0.5)) {
@@ -186,9 +191,15 @@ func (a *analysis) decideConduct() {
 		// Someone other than the holder (a lawyer, an assistant, "the IT
 		// guy", a relative) asks for a critical operation, typically with
 		// the holder out of reach and a reason to skip verification.
-		third, bypass, money := sc.sum(tg.fraudThird), sc.sum(tg.fraudBypass), sc.sum(tg.fraudMoney)
+		third, bypass, money := sc.sum(tg.fraudThird)+a.roleClaims(), sc.sum(tg.fraudBypass), sc.sum(tg.fraudMoney)
+		if sc.sum(tg.fraudLegit) >= 1 && bypass < 1 {
+			third = 0 // a documented authority, not a claim
+		}
 		if (a.op != "" && third >= 1 && third+bypass >= 1.5) || (third >= 1 && bypass >= 1) || (a.op == OpRefund && money >= 1) || a.fakeDocument() {
 			h := sc.best(tg.fraudThird)
+			if sc.sum(tg.fraudThird) == 0 {
+				h = a.roleClaimHit()
+			}
 			if third < 1 {
 				h = sc.best(tg.fraudMoney)
 			}
@@ -200,7 +211,7 @@ func (a *analysis) decideConduct() {
 
 		asks := a.anyStrong()
 		switch {
-		case sc.sum(tg.unlawfulData) >= 1 && (a.op == OpDataDisclosure || sc.sum(tg.bribe) >= 1):
+		case sc.sum(tg.unlawfulData) >= 1 && (a.op == OpDataDisclosure || a.op == OpAccountAccess || sc.sum(tg.bribe) >= 1):
 			h := sc.best(tg.unlawfulData)
 			a.add(UnlawfulRequest, "unlawful.data:"+a.e.cues.Entries[h.Entry].Source, 0.75, h.Start, h.End)
 		case sc.sum(tg.unlawfulTakeover) >= 1 && (a.op == OpRegistrantChange || a.op == OpAuthCode || a.op == OpDNSChange || a.op == OpAccountAccess || a.op == OpDataDisclosure):
@@ -209,7 +220,7 @@ func (a *analysis) decideConduct() {
 		case sc.sum(tg.unlawfulForgery) >= 1.5 && asks:
 			h := sc.best(tg.unlawfulForgery)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
-		case sc.sum(tg.unlawfulPhishing) >= 1.5 && asks:
+		case sc.sum(tg.unlawfulPhishing) >= 1.5 && (asks || a.anyWeak()):
 			h := sc.best(tg.unlawfulPhishing)
 			a.add(UnlawfulRequest, a.cueRule(h), 0.75, h.Start, h.End)
 		}
@@ -386,6 +397,58 @@ func (a *analysis) insultTargeted(h lexicon.Hit, strong bool) bool {
 }
 
 var firstPersonWords = setOf("ben", "beni", "bana", "benim", "bende", "benden", "kendimi", "kendime", "i", "me", "myself", "im", "feel", "hissettim", "hissediyorum")
+
+// violence scores the parts of a physical threat together: a harm verb,
+// a weapon, the addressee's body, coming to the premises, an injury and an
+// insistence. It needs at least one part that is harm itself.
+func (a *analysis) violence(sc scores) (lexicon.Hit, bool) {
+	v := a.e.tags.violence
+	total, harm := 0.0, 0.0
+	var best lexicon.Hit
+	for k, tag := range v {
+		s := sc.sum(tag)
+		total += s
+		if k <= 2 || k == 4 { // verb, weapon, body, injury
+			harm += s
+			if h := sc.best(tag); s > 0 && h.Weight > best.Weight {
+				best = h
+			}
+		}
+	}
+	total += 0.5 * sc.sum(a.e.tags.threatHunt)
+	return best, total >= 1.2 && harm >= 0.6
+}
+
+// roleClaims counts "X'in asistanıyım"-type claims: a first-person
+// copula on a role noun after a genitive ("Hakan Bey'in sekreteriyim",
+// "hesap sahibinin ortağıyım"). Owning ("sahibiyim") is no claim.
+func (a *analysis) roleClaims() float64 {
+	if a.roleClaimHit().End > 0 {
+		return 1
+	}
+	return 0
+}
+
+func (a *analysis) roleClaimHit() lexicon.Hit {
+	toks := a.t.Tokens
+	for i := 1; i < len(toks); i++ {
+		f, p := toks[i].Fold, toks[i-1].Fold
+		if toks[i].Kind != normalize.Word || len(f) < 6 || strings.HasPrefix(f, "sahib") {
+			continue
+		}
+		if !hasAnySuffix(f, "iyim", "uyum", "siyim", "suyum") {
+			continue
+		}
+		// the genitive right before, or before one adjective ("yeni")
+		for k := i - 1; k >= 0 && k >= i-2; k-- {
+			p = toks[k].Fold
+			if hasAnySuffix(p, "nin", "nun", "in", "un") && !strings.HasSuffix(p, "imin") && len(p) > 3 {
+				return lexicon.Hit{Start: k, End: i + 1, Weight: 1, Entry: -1}
+			}
+		}
+	}
+	return lexicon.Hit{}
+}
 
 // fakeDocument finds a fake document or payment proof the writer sends:
 // "sahte bir dekont gönderiyorum" (a customer reporting a fake site is
