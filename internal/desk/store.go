@@ -32,6 +32,7 @@ type Store interface {
 	AuditStore
 	PolicyStore
 	CorrectionStore
+	MailStore
 }
 
 // AccountStore keeps customer accounts and their authorised contacts.

@@ -168,6 +168,9 @@ func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewA
 		if err := db.insertMessage(ctx, x, &n, atts, ""); err != nil {
 			return err
 		}
+		if err := db.claimMail(ctx, x, &n); err != nil {
+			return err
+		}
 		t := *before
 		t.Status, t.UpdatedAt = next, n.CreatedAt
 		if next != desk.StatusClosed {

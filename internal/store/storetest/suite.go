@@ -48,6 +48,14 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"not_found", testNotFound},
 		{"policy_versions", testPolicyVersions},
 		{"classification", testClassification},
+		{"mail/receive", testReceiveMail},
+		{"mail/receive_concurrent", testReceiveMailConcurrent},
+		{"mail/mark", testMarkMail},
+		{"mail/claim", testMailClaim},
+		{"mail/claim_concurrent", testMailClaimConcurrent},
+		{"mail/message_ids", testMessageIDs},
+		{"mail/settings", testSettings},
+		{"mail/accounts_by_email", testAccountsByEmail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
