@@ -228,8 +228,9 @@ func (a *analysis) decideConduct() {
 	if h, ok := a.hateFrame(sc); ok {
 		a.add(Hate, a.cueRule(h), 0.8, h.Start, h.End)
 	}
-	// Advances to staff: two romantic cues, or one aimed at a staff member.
-	if r := sc.sum(tg.harassRomance); r >= 2 || r >= 1 && sc.sum(tg.staff) >= 1 {
+	// Advances to staff: two romantic cues, or one aimed at a staff member
+	// (named, or spoken to as "sen").
+	if r := sc.sum(tg.harassRomance) + a.romanticEmoji(); r >= 2 || r >= 1 && (sc.sum(tg.staff) >= 1 || a.informalYou()) {
 		h := sc.best(tg.harassRomance)
 		a.add(Harassment, a.cueRule(h), 0.8, h.Start, h.End)
 	} else if sc.sum(tg.harassDegrade) >= 2 {
@@ -448,6 +449,28 @@ func (a *analysis) roleClaimHit() lexicon.Hit {
 		}
 	}
 	return lexicon.Hit{}
+}
+
+// romanticEmoji weighs kisses, winks and heart-eyes.
+func (a *analysis) romanticEmoji() float64 {
+	w := 0.0
+	for _, e := range []string{"😘", "😍", "💋", "😏", "😉", "🥰", "❤"} {
+		if strings.Contains(a.t.Source, e) {
+			w += 0.6
+		}
+	}
+	return w
+}
+
+// informalYou reports the singular "sen" form of address.
+func (a *analysis) informalYou() bool {
+	for i := range a.t.Tokens {
+		switch f := a.t.Tokens[i].Fold; f {
+		case "sen", "seni", "sana", "senin", "misin", "musun", "tatlim", "canim":
+			return true
+		}
+	}
+	return false
 }
 
 // fakeDocument finds a fake document or payment proof the writer sends:

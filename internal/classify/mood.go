@@ -128,8 +128,18 @@ func hasAnySuffix(s string, sufs ...string) bool {
 	return false
 }
 
+// singularImperatives are verb stems whose bare form is the singular
+// imperative ("şifremi sıfırla", "gönder şunu"); short or ambiguous stems
+// ("at" horse, "kur" rate, "aç" hungry) are left out.
+var singularImperatives = setOf("sifirla", "gonder", "degistir", "duzelt", "guncelle", "ekle", "kaldir", "kapat",
+	"yolla", "aktar", "yonlendir", "temizle", "getir", "bildir", "soyle", "hallet", "yukle", "tamamla", "onayla",
+	"incele", "hazirla", "bagla", "dondur", "uzat", "yenile", "dogrula", "kaydet", "olustur", "cevir", "sil", "ilet")
+
 // isImperative2 reports a second-person imperative of a known verb.
 func isImperative2(f string) bool {
+	if singularImperatives[f] {
+		return true
+	}
 	for _, suf := range [...]string{"yiniz", "yunuz", "iniz", "unuz", "yin", "yun", "in", "un"} {
 		if len(f) > len(suf)+1 && strings.HasSuffix(f, suf) && imperativeStems[f[:len(f)-len(suf)]] {
 			return true
