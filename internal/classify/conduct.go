@@ -417,7 +417,9 @@ func (a *analysis) violence(sc scores) (lexicon.Hit, bool) {
 		}
 	}
 	total += 0.5 * sc.sum(a.e.tags.threatHunt)
-	return best, total >= 1.2 && harm >= 0.6
+	// a body part alone ("kafanıza takmayın") is an idiom, not a threat
+	strong := sc.sum(v[0]) + sc.sum(v[1]) + sc.sum(v[4])
+	return best, total >= 1.25 && harm >= 0.6 && (strong >= 0.6 || sc.sum(v[2]) >= 0.6 && sc.sum(v[3]) >= 0.5)
 }
 
 // roleClaims counts "X'in asistanıyım"-type claims: a first-person
