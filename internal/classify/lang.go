@@ -18,8 +18,8 @@ var (
 	)
 	enWords = setOf(
 		"the", "and", "is", "are", "you", "your", "i", "my", "to", "of", "for", "in", "it", "this",
-		"that", "with", "on", "be", "have", "has", "not", "can", "please", "we", "our", "was", "will",
-		"what", "why", "how", "where", "from", "at", "an", "a", "do", "does", "did", "me", "if", "or",
+		"that", "with", "be", "have", "has", "not", "please", "we", "our", "was", "will",
+		"what", "why", "how", "where", "from", "an", "a", "do", "does", "did", "me", "if", "or",
 		"but", "so", "just", "been", "there", "they", "them", "hi", "hello", "thanks", "thank", "would",
 		"could", "should", "still", "again", "yes", "no", "im", "dont", "cant", "its", "about", "any",
 		"all", "some", "get", "got", "need", "want", "know", "like", "when", "which", "who", "time",
