@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"destek/internal/classify"
-	"destek/internal/policy"
 )
 
 // runClassify implements `destek classify`: JSON lines in, one JSON line
@@ -24,7 +21,7 @@ func runClassify(ctx context.Context, e env, args []string) error {
 	}
 	eng := classify.Default()
 	if *policyFile != "" {
-		doc, _, err := readPolicyDocument(e, *policyFile)
+		doc, _, err := readPolicyFile(e, *policyFile)
 		if err != nil {
 			return err
 		}
@@ -33,24 +30,6 @@ func runClassify(ctx context.Context, e env, args []string) error {
 		}
 	}
 	return classifyLines(ctx, eng, e.stdin, e.stdout)
-}
-
-// readPolicyDocument reads and parses a policy file, printing each problem
-// with its file:line:column.
-func readPolicyDocument(e env, path string) (*policy.Document, []byte, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	doc, err := policy.Parse(path, src)
-	var ps policy.Problems
-	if errors.As(err, &ps) {
-		for _, p := range ps {
-			fmt.Fprintln(e.stderr, p)
-		}
-		return nil, nil, fmt.Errorf("%s: %d problem(s)", path, len(ps))
-	}
-	return doc, src, err
 }
 
 // classifyInput is one input line; other fields are ignored.
