@@ -33,6 +33,7 @@ type Store interface {
 	PolicyStore
 	CorrectionStore
 	MailStore
+	OutboxStore
 }
 
 // AccountStore keeps customer accounts and their authorised contacts.

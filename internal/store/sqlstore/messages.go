@@ -140,6 +140,14 @@ func (db *DB) insertMessage(ctx context.Context, x executor, m *desk.Message, at
 // are written together or not at all. A closed ticket takes a reply only
 // with reopen; a merged ticket takes only internal notes.
 func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewAttachment, reopen bool) (*desk.Ticket, error) {
+	return db.addMessage(ctx, m, files, reopen, nil)
+}
+
+// addMessage is AddMessage; also, when set, it runs inside the
+// transaction once the message is stored (AddMessageWithMail queues the
+// message's mail there).
+func (db *DB) addMessage(ctx context.Context, m *desk.Message, files []desk.NewAttachment, reopen bool,
+	also func(x executor, stored *desk.Message) error) (*desk.Ticket, error) {
 	n := *m
 	if n.Channel != "" && !n.Channel.Valid() {
 		return nil, desk.FieldErrorf("channel", "unknown channel %q; use one of ticket, email, chat, phone, social", n.Channel)
@@ -170,6 +178,11 @@ func (db *DB) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewA
 		}
 		if err := db.claimMail(ctx, x, &n); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(x, &n); err != nil {
+				return err
+			}
 		}
 		t := *before
 		t.Status, t.UpdatedAt = next, n.CreatedAt

@@ -56,6 +56,11 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"mail/message_ids", testMessageIDs},
 		{"mail/settings", testSettings},
 		{"mail/accounts_by_email", testAccountsByEmail},
+		{"outbox/queue", testOutboxQueue},
+		{"outbox/claim", testOutboxClaim},
+		{"outbox/lease", testOutboxLease},
+		{"outbox/concurrent_claims", testOutboxConcurrentClaims},
+		{"outbox/mailbox_positions", testMailboxPositions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
