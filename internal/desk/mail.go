@@ -97,9 +97,10 @@ type MailStore interface {
 	InboundMail(ctx context.Context, id int64) (*InboundMail, error)
 	// ListInboundMail lists received messages without their raw bytes.
 	ListInboundMail(ctx context.Context, f InboundMailFilter) ([]*InboundMail, string, error)
-	// PendingMail returns the ids of stored (unprocessed) messages received
-	// before the instant, oldest first, at most limit.
-	PendingMail(ctx context.Context, receivedBefore time.Time, limit int) ([]int64, error)
+	// PendingMail returns the ids of stored (unprocessed) messages with ids
+	// above afterID, received before the instant, lowest id first, at most
+	// limit.
+	PendingMail(ctx context.Context, afterID int64, receivedBefore time.Time, limit int) ([]int64, error)
 	// MarkMail records the outcome of processing that made no ticket
 	// message: MailIgnored or MailFailed (final), or MailStored for a
 	// temporary failure (Attempts goes up, the message stays pending).

@@ -181,14 +181,14 @@ func (db *DB) ListInboundMail(ctx context.Context, f desk.InboundMailFilter) ([]
 		func(m *desk.InboundMail) int64 { return m.ID })
 }
 
-// PendingMail returns the ids of stored messages received before the
-// instant, oldest first.
-func (db *DB) PendingMail(ctx context.Context, receivedBefore time.Time, limit int) ([]int64, error) {
+// PendingMail returns the ids of stored messages after afterID received
+// before the instant, lowest first.
+func (db *DB) PendingMail(ctx context.Context, afterID int64, receivedBefore time.Time, limit int) ([]int64, error) {
 	if limit <= 0 || limit > desk.MaxPageSize {
 		limit = desk.MaxPageSize
 	}
-	rows, err := db.reader().QueryContext(ctx, "SELECT id FROM inbound_mail WHERE state = 'stored' AND received_at < ? ORDER BY id LIMIT ?",
-		db.d.Time(receivedBefore.UTC()), limit)
+	rows, err := db.reader().QueryContext(ctx, "SELECT id FROM inbound_mail WHERE state = 'stored' AND id > ? AND received_at < ? ORDER BY id LIMIT ?",
+		afterID, db.d.Time(receivedBefore.UTC()), limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending inbound mail: %w", err)
 	}

@@ -68,12 +68,17 @@ func testReceiveMail(t *testing.T, s desk.Store) {
 	if len(list) != 3 || next != "" || list[0].ID != legal.ID || list[0].Raw != nil {
 		t.Fatalf("list: %d rows, next %q, first %+v", len(list), next, list[0])
 	}
-	pending, err := s.PendingMail(ctx, time.Now().Add(time.Minute), 10)
+	pending, err := s.PendingMail(ctx, 0, time.Now().Add(time.Minute), 10)
 	must(t, err)
 	if !slices.Equal(pending, []int64{m.ID, other.ID, legal.ID}) {
 		t.Fatalf("pending = %v", pending)
 	}
-	pending, err = s.PendingMail(ctx, m.ReceivedAt, 10)
+	pending, err = s.PendingMail(ctx, m.ID, time.Now().Add(time.Minute), 1)
+	must(t, err)
+	if !slices.Equal(pending, []int64{other.ID}) {
+		t.Fatalf("pending after %d, one = %v", m.ID, pending)
+	}
+	pending, err = s.PendingMail(ctx, 0, m.ReceivedAt, 10)
 	must(t, err)
 	if len(pending) != 0 {
 		t.Fatalf("pending before the first arrived = %v", pending)
@@ -168,7 +173,7 @@ func testMarkMail(t *testing.T, s desk.Store) {
 		t.Fatalf("failed list = %+v", failed)
 	}
 	// Nothing failed or ignored is pending.
-	pending, err := s.PendingMail(ctx, time.Now().Add(time.Minute), 10)
+	pending, err := s.PendingMail(ctx, 0, time.Now().Add(time.Minute), 10)
 	must(t, err)
 	if len(pending) != 0 {
 		t.Fatalf("pending = %v", pending)
