@@ -63,6 +63,9 @@ type Config struct {
 	// Intake is the policy path of inbound messages; channels share it
 	// with the API. When nil, one is built over Store and Policy.
 	Intake *intake.Desk
+	// Mailer mails replies on e-mail tickets. When nil, replies are
+	// stored and not mailed (no outbound mail is configured).
+	Mailer Mailer
 	// ClientIP returns the client address used to limit failed logins.
 	// The default is the host part of RemoteAddr; behind a reverse proxy,
 	// supply one that reads the proxy's header.

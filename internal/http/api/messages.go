@@ -1,12 +1,22 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"destek/internal/desk"
 	"destek/internal/http/decode"
 	"destek/internal/http/respond"
 )
+
+// Mailer is the outbound side of the e-mail channel, as the API sees it.
+type Mailer interface {
+	// Reply stores an outbound message on ticket t and, when t is an
+	// e-mail ticket, queues the mail carrying it in the same transaction
+	// (a reply is never stored unmailed, nor mailed unstored). It returns
+	// the ticket as it now is.
+	Reply(ctx context.Context, t *desk.Ticket, m *desk.Message, files []desk.NewAttachment, reopen bool) (*desk.Ticket, error)
+}
 
 type addMessageRequest struct {
 	Direction desk.Direction `json:"direction"`
@@ -101,10 +111,14 @@ func (s *server) appendMessage(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	// The store checks the status rules and writes the message and the
 	// status change in one transaction; a customer's message goes through
-	// the intake first, which judges it under the policy in force.
-	if dir == desk.Inbound {
+	// the intake first, which judges it under the policy in force, and a
+	// reply on an e-mail ticket is written with the mail that carries it.
+	switch {
+	case dir == desk.Inbound:
 		t, _, err = s.intake.CustomerMessage(ctx, m, files, reopen)
-	} else {
+	case dir == desk.Outbound && t.Channel == desk.ChannelEmail && s.cfg.Mailer != nil:
+		t, err = s.cfg.Mailer.Reply(ctx, t, m, files, reopen)
+	default:
 		t, err = s.store.AddMessage(ctx, m, files, reopen)
 	}
 	if err != nil {
