@@ -353,6 +353,10 @@ var replyPrefix = regexp.MustCompile(`(?i)^\s*((re|ynt|yan|cvp|aw|sv)\s*(\[\d+\]
 // and the ticket number, which threading recognises in replies.
 func replySubject(subject string, ticketID int64) string {
 	s := strings.TrimSpace(replyPrefix.ReplaceAllString(subject, ""))
+	if r := []rune(s); len(r) > 900 {
+		// Room for the prefix and the tag within the outbox's limit.
+		s = strings.TrimSpace(string(r[:900]))
+	}
 	tag := "[#" + strconv.FormatInt(ticketID, 10) + "]"
 	if s == "" {
 		return "Re: " + tag

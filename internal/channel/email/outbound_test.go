@@ -760,6 +760,7 @@ func TestReplySubject(t *testing.T) {
 		{"YNT: RE: Fatura [#7]", 7, "Re: Fatura [#7]"},
 		{"Fatura [#7]", 8, "Re: Fatura [#7] [#8]"},
 		{"  ", 3, "Re: [#3]"},
+		{strings.Repeat("ş", 1000), 4, "Re: " + strings.Repeat("ş", 900) + " [#4]"},
 	} {
 		if got := replySubject(c.subject, c.id); got != c.want {
 			t.Errorf("replySubject(%q, %d) = %q, want %q", c.subject, c.id, got, c.want)
