@@ -18,17 +18,23 @@ import (
 	"destek/internal/auth"
 	"destek/internal/desk"
 	"destek/internal/http/api"
+	"destek/internal/intake"
 	"destek/internal/policy"
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db URL]")
+	fs := newFlags(e, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db URL] [--smtp-addr HOST:PORT]")
 	var db dbFlags
 	db.register(fs)
 	addr := fs.String("addr", envOr("DESTEK_ADDR", "127.0.0.1:8080"), "address to listen on; env DESTEK_ADDR")
 	logLevel := fs.String("log-level", envOr("DESTEK_LOG_LEVEL", "info"), "log level: debug, info, warn, error; env DESTEK_LOG_LEVEL")
 	secure := fs.Bool("secure-cookies", os.Getenv("DESTEK_SECURE_COOKIES") == "1", "mark session cookies Secure (set behind HTTPS); env DESTEK_SECURE_COOKIES=1")
+	var smtpf smtpFlags
+	smtpf.register(fs)
 	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := smtpf.check(); err != nil {
 		return err
 	}
 	var level slog.Level
@@ -53,11 +59,20 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("listen on %s: %w (is another destek running? pick another --addr)", *addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	smtpLn, err := smtpf.listen()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	if login != nil {
 		// Printed once, to the terminal rather than the log: the log may be
 		// shipped elsewhere and must not carry a password.
 		fmt.Fprintf(e.stdout, "first start: an admin was created — e-mail %s, password %s\n", login.email, login.password)
 		fmt.Fprintf(e.stdout, "change the password with: destek user passwd --email %s\n", login.email)
+	}
+	if smtpLn != nil {
+		defer smtpLn.Close() // Serve owns it once started; this covers a failed start
+		fmt.Fprintf(e.stdout, "destek accepts mail at smtp://%s\n", smtpLn.Addr())
 	}
 	fmt.Fprintf(e.stdout, "destek is running at %s\n", url)
 
@@ -71,9 +86,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// One policy path for the API and the e-mail intake.
+	in := intake.NewDesk(s, intake.NewJudge(keeper), logger)
+	mail, err := startMail(ctx, &smtpf, smtpLn, s, keeper, in, logger, reg)
+	if err != nil {
+		return err
+	}
+	defer mail.stop()
 	handler := api.New(api.Config{
 		Store:         s,
 		Policy:        keeper,
+		Intake:        in,
 		Logger:        logger,
 		Registry:      reg,
 		SecureCookies: *secure,

@@ -198,9 +198,12 @@ func smtpCode(err error) int {
 }
 
 // settle waits until no stored message is left unprocessed.
-func (e *deskEnv) settle() {
+func (e *deskEnv) settle() { e.settleWithin(15 * time.Second) }
+
+// settleWithin is settle with a limit of its own.
+func (e *deskEnv) settleWithin(limit time.Duration) {
 	e.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(limit)
 	for {
 		ms, _, err := e.store.ListInboundMail(context.Background(), desk.InboundMailFilter{State: desk.MailStored})
 		if err != nil {

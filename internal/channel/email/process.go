@@ -17,7 +17,7 @@ import (
 
 // Defaults of ProcessorConfig.
 const (
-	DefaultProcessWorkers  = 2
+	DefaultProcessWorkers  = 4
 	DefaultSweepEvery      = 30 * time.Second
 	DefaultSweepGrace      = time.Minute
 	DefaultProcessAttempts = 100
@@ -56,7 +56,7 @@ type ProcessorConfig struct {
 type Processor struct {
 	cfg   ProcessorConfig
 	log   *slog.Logger
-	queue chan int64
+	queue idQueue
 
 	mu       sync.Mutex
 	inflight map[int64]bool
@@ -85,15 +85,60 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultProcessAttempts
 	}
-	return &Processor{cfg: cfg, log: cfg.Logger, queue: make(chan int64, 4096), inflight: map[int64]bool{}}, nil
+	return &Processor{cfg: cfg, log: cfg.Logger, queue: idQueue{ready: make(chan struct{}, 1)}, inflight: map[int64]bool{}}, nil
 }
 
-// Enqueue asks for a stored message to be processed soon. It never blocks:
-// when the queue is full the message waits for the next sweep.
-func (p *Processor) Enqueue(id int64) {
+// Enqueue asks for a stored message to be processed soon. It never blocks
+// (the SMTP server calls it before answering 250). A burst beyond
+// maxQueued waits for the next sweep.
+func (p *Processor) Enqueue(id int64) { p.queue.push(id) }
+
+// maxQueued bounds the ids waiting in memory (8 bytes each).
+const maxQueued = 1 << 20
+
+// idQueue is a FIFO of message ids that never blocks the producer.
+type idQueue struct {
+	mu    sync.Mutex
+	ids   []int64
+	ready chan struct{} // holds a token while ids may be non-empty
+}
+
+func (q *idQueue) push(id int64) {
+	q.mu.Lock()
+	if len(q.ids) < maxQueued {
+		q.ids = append(q.ids, id)
+	}
+	q.mu.Unlock()
 	select {
-	case p.queue <- id:
+	case q.ready <- struct{}{}:
 	default:
+	}
+}
+
+// pop returns the next id, waiting for one until ctx ends.
+func (q *idQueue) pop(ctx context.Context) (int64, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.ids) > 0 {
+			id := q.ids[0]
+			q.ids = q.ids[1:]
+			more := len(q.ids) > 0
+			q.mu.Unlock()
+			if more {
+				// Pass the token on to another worker.
+				select {
+				case q.ready <- struct{}{}:
+				default:
+				}
+			}
+			return id, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return 0, false
+		case <-q.ready:
+		}
 	}
 }
 
@@ -104,12 +149,11 @@ func (p *Processor) Run(ctx context.Context) {
 	for range p.cfg.Workers {
 		wg.Go(func() {
 			for {
-				select {
-				case <-ctx.Done():
+				id, ok := p.queue.pop(ctx)
+				if !ok {
 					return
-				case id := <-p.queue:
-					p.handle(ctx, id)
 				}
+				p.handle(ctx, id)
 			}
 		})
 	}
