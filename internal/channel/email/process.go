@@ -85,7 +85,7 @@ func NewProcessor(cfg ProcessorConfig) (*Processor, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultProcessAttempts
 	}
-	return &Processor{cfg: cfg, log: cfg.Logger, queue: idQueue{ready: make(chan struct{}, 1)}, inflight: map[int64]bool{}}, nil
+	return &Processor{cfg: cfg, log: cfg.Logger, queue: newIDQueue(), inflight: map[int64]bool{}}, nil
 }
 
 // Enqueue asks for a stored message to be processed soon. It never blocks
@@ -96,17 +96,25 @@ func (p *Processor) Enqueue(id int64) { p.queue.push(id) }
 // maxQueued bounds the ids waiting in memory (8 bytes each).
 const maxQueued = 1 << 20
 
-// idQueue is a FIFO of message ids that never blocks the producer.
+// idQueue is a FIFO of message ids that never blocks the producer and
+// holds each id once, however often it is pushed (by the SMTP server and
+// a sweep, say).
 type idQueue struct {
-	mu    sync.Mutex
-	ids   []int64
-	ready chan struct{} // holds a token while ids may be non-empty
+	mu     sync.Mutex
+	ids    []int64
+	queued map[int64]bool
+	ready  chan struct{} // holds a token while ids may be non-empty
+}
+
+func newIDQueue() idQueue {
+	return idQueue{queued: map[int64]bool{}, ready: make(chan struct{}, 1)}
 }
 
 func (q *idQueue) push(id int64) {
 	q.mu.Lock()
-	if len(q.ids) < maxQueued {
+	if len(q.ids) < maxQueued && !q.queued[id] {
 		q.ids = append(q.ids, id)
+		q.queued[id] = true
 	}
 	q.mu.Unlock()
 	select {
@@ -122,6 +130,7 @@ func (q *idQueue) pop(ctx context.Context) (int64, bool) {
 		if len(q.ids) > 0 {
 			id := q.ids[0]
 			q.ids = q.ids[1:]
+			delete(q.queued, id)
 			more := len(q.ids) > 0
 			q.mu.Unlock()
 			if more {
@@ -173,7 +182,8 @@ func (p *Processor) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// sweep processes the stored messages received before the instant.
+// sweep queues the stored messages received before the instant for the
+// workers.
 func (p *Processor) sweep(ctx context.Context, before time.Time) {
 	var after int64
 	for ctx.Err() == nil {
@@ -188,10 +198,10 @@ func (p *Processor) sweep(ctx context.Context, before time.Time) {
 			return
 		}
 		if after == 0 {
-			p.log.Info("processing stored mail", "first", ids[0], "count_at_least", len(ids))
+			p.log.Info("queueing stored mail", "first", ids[0], "count_at_least", len(ids))
 		}
 		for _, id := range ids {
-			p.handle(ctx, id)
+			p.queue.push(id)
 		}
 		after = ids[len(ids)-1]
 	}
