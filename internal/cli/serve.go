@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"destek/internal/auth"
+	"destek/internal/channel/email"
 	"destek/internal/desk"
 	"destek/internal/http/api"
 	"destek/internal/intake"
@@ -23,7 +24,7 @@ import (
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db URL] [--smtp-addr HOST:PORT]")
+	fs := newFlags(e, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db URL] [--smtp-addr HOST:PORT] [--smtp-relay HOST:PORT] [--imap-addr HOST:PORT]")
 	var db dbFlags
 	db.register(fs)
 	addr := fs.String("addr", envOr("DESTEK_ADDR", "127.0.0.1:8080"), "address to listen on; env DESTEK_ADDR")
@@ -31,10 +32,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 	secure := fs.Bool("secure-cookies", os.Getenv("DESTEK_SECURE_COOKIES") == "1", "mark session cookies Secure (set behind HTTPS); env DESTEK_SECURE_COOKIES=1")
 	var smtpf smtpFlags
 	smtpf.register(fs)
+	var outf outboundFlags
+	outf.register(fs)
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := smtpf.check(); err != nil {
+		return err
+	}
+	if err := outf.check(); err != nil {
 		return err
 	}
 	var level slog.Level
@@ -86,21 +92,38 @@ func runServe(ctx context.Context, e env, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// One policy path for the API and the e-mail intake.
-	in := intake.NewDesk(s, intake.NewJudge(keeper), logger)
+	secret, err := email.ReplySecret(ctx, s)
+	if err != nil {
+		return err
+	}
+	out, err := startOutbound(ctx, &outf, s, keeper, secret, logger)
+	if err != nil {
+		return err
+	}
+	defer out.stop()
+	// One policy path for the API and the e-mail intake; tickets that mail
+	// opens are acknowledged when mail can be sent.
+	in := intake.NewDesk(out.ackStore(s), intake.NewJudge(keeper), logger)
 	mail, err := startMail(ctx, &smtpf, smtpLn, s, keeper, in, logger, reg)
 	if err != nil {
 		return err
 	}
 	defer mail.stop()
-	handler := api.New(api.Config{
+	if err := out.startIMAP(&outf, s, keeper, secret, mail.proc, logger); err != nil {
+		return err
+	}
+	apiCfg := api.Config{
 		Store:         s,
 		Policy:        keeper,
 		Intake:        in,
 		Logger:        logger,
 		Registry:      reg,
 		SecureCookies: *secure,
-	})
+	}
+	if out.out != nil {
+		apiCfg.Mailer = out.out
+	}
+	handler := api.New(apiCfg)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

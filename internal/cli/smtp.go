@@ -89,6 +89,7 @@ func (f *smtpFlags) listen() (net.Listener, error) {
 // and, when a listener was opened, the SMTP server.
 type mailIntake struct {
 	srv  *email.Server
+	proc *email.Processor // IMAP polling hands it messages too
 	done sync.WaitGroup
 }
 
@@ -105,7 +106,7 @@ func startMail(ctx context.Context, f *smtpFlags, ln net.Listener, s desk.Store,
 	if err != nil {
 		return nil, err
 	}
-	m := &mailIntake{}
+	m := &mailIntake{proc: proc}
 	if ln != nil {
 		cfg := email.ServerConfig{
 			Store: s, Policy: keeper, Secret: secret, Processor: proc, Logger: logger, Registerer: reg,
