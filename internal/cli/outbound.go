@@ -185,7 +185,7 @@ func (m *mailOut) ackStore(s desk.Store) desk.Store {
 	if m.out == nil {
 		return s
 	}
-	return m.out.AcknowledgingStore(s)
+	return m.out.IntakeStore(s)
 }
 
 // stop stops the worker and the poller and waits for them. The worker

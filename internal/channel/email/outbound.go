@@ -385,17 +385,22 @@ func domainOf(addr string) string {
 	return "destek.invalid"
 }
 
-// AcknowledgingStore returns s with one addition: a ticket that a received
-// e-mail opens (CreateTicket with the e-mail's desk.MailClaim in the
-// context, the first message made of that e-mail) is acknowledged once it
-// is stored. Give it to the intake that the inbound Processor uses: the
-// Processor opens tickets only for a person's mail, never for auto-replies
-// or bounces, so those are never acknowledged.
+// IntakeStore returns s as the intake should write through it when mail
+// can be sent. Two writes change:
+//
+//   - a ticket that a received e-mail opens (CreateTicket with the e-mail's
+//     desk.MailClaim in the context, the first message made of that
+//     e-mail) is acknowledged once it is stored. The Processor opens
+//     tickets only for a person's mail, never for auto-replies or bounces,
+//     so those are never acknowledged;
+//   - an outbound message the intake writes on an e-mail ticket (the
+//     policy's automatic answer to an out-of-scope request) is mailed, in
+//     its transaction, as an automatic reply.
 //
 // The acknowledgement is queued right after the ticket's transaction, not
 // in it: a crash between the two leaves that ticket unacknowledged (the
 // ticket and the customer's mail are safe).
-func (o *Outbound) AcknowledgingStore(s desk.Store) desk.Store { return &ackStore{Store: s, o: o} }
+func (o *Outbound) IntakeStore(s desk.Store) desk.Store { return &ackStore{Store: s, o: o} }
 
 type ackStore struct {
 	desk.Store
@@ -426,4 +431,16 @@ func (s *ackStore) CreateTicket(ctx context.Context, t *desk.Ticket, c *desk.Con
 		s.o.log.Error("queueing the acknowledgement of a new e-mail ticket failed", "ticket", t.ID, "err", err)
 	}
 	return nil
+}
+
+// AddMessage implements desk.Store.
+func (s *ackStore) AddMessage(ctx context.Context, m *desk.Message, files []desk.NewAttachment, reopen bool) (*desk.Ticket, error) {
+	if m.Direction != desk.Outbound {
+		return s.Store.AddMessage(ctx, m, files, reopen)
+	}
+	t, err := s.Store.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	return s.o.Reply(ctx, t, m, files, reopen)
 }

@@ -793,10 +793,10 @@ func TestAcknowledgeNewEmailTickets(t *testing.T) {
 		e := newOutEnv(t, s, r)
 		ctx := context.Background()
 		// The inbound path as serve wires it: its intake writes through the
-		// acknowledging store.
+		// intake store.
 		judge := intake.NewJudge(e.policy)
 		p, err := NewProcessor(ProcessorConfig{Store: s, Policy: e.policy, Secret: outSecret, Logger: quietLog(),
-			Intake: intake.NewDesk(e.out.AcknowledgingStore(s), judge, quietLog())})
+			Intake: intake.NewDesk(e.out.IntakeStore(s), judge, quietLog())})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -907,4 +907,53 @@ func relayTLS(t testing.TB) (*tls.Config, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, pool
+}
+
+// TestAutomaticAnswersAreMailed: under a policy that answers out-of-scope
+// requests by itself, the answer to a mailed request goes out by mail, as
+// an automatic reply, besides the acknowledgement.
+func TestAutomaticAnswersAreMailed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s desk.Store) {
+		r := startRelay(t)
+		e := newOutEnv(t, s, r)
+		ctx := context.Background()
+		src := strings.Replace(string(policy.DefaultSource), "out_of_scope_reply: agent", "out_of_scope_reply: auto", 1)
+		if _, err := e.policy.Publish(desk.WithActor(ctx, desk.SystemActor), "auto.yaml", []byte(src)); err != nil {
+			t.Fatal(err)
+		}
+		p, err := NewProcessor(ProcessorConfig{Store: s, Policy: e.policy, Secret: outSecret, Logger: quietLog(),
+			Intake: intake.NewDesk(e.out.IntakeStore(s), intake.NewJudge(e.policy), quietLog())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := "From: Deniz Ak <deniz@example.com>\r\nTo: support@atakdomain.com\r\nSubject: Web sitesi\r\nMessage-ID: <site@example.com>\r\n" +
+			"Content-Type: text/plain; charset=utf-8\r\n\r\n" +
+			"Kurumsal sitemizi WordPress ile baştan tasarlamanızı ve tema ile eklentileri kurmanızı istiyoruz.\r\n"
+		m := &desk.InboundMail{MessageID: "site@example.com", EnvelopeFrom: "deniz@example.com", EnvelopeTo: []string{"support@atakdomain.com"}, Raw: []byte(raw)}
+		if _, err := s.ReceiveMail(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Process(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.InboundMail(ctx, m.ID)
+		if err != nil || got.TicketID == nil {
+			t.Fatalf("no ticket: %+v, %v", got, err)
+		}
+		mails := e.mails(&desk.Ticket{ID: *got.TicketID})
+		if len(mails) != 2 {
+			t.Fatalf("%d mails queued, want the acknowledgement and the out-of-scope answer", len(mails))
+		}
+		var answer *desk.OutboundMail
+		for _, ml := range mails {
+			if ml.MessageID != nil {
+				answer = ml
+			}
+		}
+		if answer == nil || answer.Kind != desk.MailAutoReply || answer.Headers[desk.HeaderAutoSubmitted] != "auto-replied" ||
+			!strings.Contains(answer.Text, "Deniz Ak") || !strings.Contains(answer.Text, "6. maddesine") {
+			t.Fatalf("out-of-scope answer mail = %+v", answer)
+		}
+		drain(t, e.worker("w1"), func() bool { return len(r.messages()) == 2 })
+	})
 }
