@@ -40,6 +40,7 @@ func init() {
 		"policy":  {"the support policy: policy check|show|diff|publish|versions", runPolicy},
 		"user":    {"manage agents: user add|list|passwd", runUser},
 		"token":   {"manage API tokens: token create", runToken},
+		"outbox":  {"outgoing mail: outbox list|retry", runOutbox},
 		"bench":   {"measure ticket creation through the HTTP API", runBench},
 		"version": {"print the version", runVersion},
 

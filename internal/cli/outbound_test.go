@@ -255,3 +255,50 @@ func (w *syncWriter) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// TestOutboxCommands: an operator lists failed mail and queues it again.
+func TestOutboxCommands(t *testing.T) {
+	data := t.TempDir()
+	ctx := context.Background()
+	db := dbFlags{data: data}
+	s, err := db.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := &desk.Ticket{Subject: "Fatura", Channel: desk.ChannelEmail}
+	if err := s.CreateTicket(ctx, tk, &desk.Contact{Channel: desk.ChannelEmail, Address: "gone@example.com"}, &desk.Message{Text: "fatura"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := &desk.OutboundMail{TicketID: tk.ID, Kind: desk.MailAutoReply, From: "destek@atakdomain.com", To: []string{"gone@example.com"},
+		Subject: "Re: Fatura [#1]", Text: "Alındı", Headers: map[string]string{desk.HeaderMessageID: "<x1@atakdomain.com>"}}
+	if err := s.EnqueueMail(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimMail(ctx, "w", 1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkMailFailed(ctx, m.ID, "w", desk.MailFailure{Error: "550 5.1.1 no such user"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	code, out, errOut := runMain(t, "", "outbox", "list", "--data", data, "--state", "failed")
+	if code != 0 || !strings.Contains(out, "gone@example.com") || !strings.Contains(out, "550 5.1.1 no such user") {
+		t.Fatalf("outbox list: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runMain(t, "", "outbox", "retry", "--data", data, fmt.Sprint(m.ID))
+	if code != 0 || !strings.Contains(out, "queued again") {
+		t.Fatalf("outbox retry: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runMain(t, "", "outbox", "list", "--data", data, "--state", "queued")
+	if code != 0 || !strings.Contains(out, "gone@example.com") {
+		t.Errorf("the retried mail is not queued:\n%s", out)
+	}
+	// A mail that has not failed is not retried.
+	if code, _, errOut = runMain(t, "", "outbox", "retry", "--data", data, fmt.Sprint(m.ID)); code == 0 || !strings.Contains(errOut, "only failed mail") {
+		t.Errorf("retrying queued mail: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut = runMain(t, "", "outbox", "list", "--data", data, "--state", "lost"); code == 0 || !strings.Contains(errOut, "--state") {
+		t.Errorf("a bad state: exit %d, %q", code, errOut)
+	}
+}
