@@ -64,7 +64,7 @@ type relayed struct {
 func startRelay(t testing.TB, configure ...func(*relay, *smtp.Server)) *relay {
 	t.Helper()
 	r := &relay{t: t, reject: map[string]bool{}}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &relaySession_{r: r}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &relayTestSession{r: r}, nil }))
 	srv.Domain = "relay.test"
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.ErrorLog = discardLogger{}
@@ -102,21 +102,21 @@ func (r *relay) byMessageID() map[string]int {
 	return out
 }
 
-type relaySession_ struct {
+type relayTestSession struct {
 	r      *relay
 	from   string
 	to     []string
 	authed bool
 }
 
-func (s *relaySession_) AuthMechanisms() []string {
+func (s *relayTestSession) AuthMechanisms() []string {
 	if s.r.user == "" {
 		return nil
 	}
 	return []string{sasl.Plain}
 }
 
-func (s *relaySession_) Auth(mech string) (sasl.Server, error) {
+func (s *relayTestSession) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		if user != s.r.user || pass != s.r.pass {
 			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "bad credentials"}
@@ -126,7 +126,7 @@ func (s *relaySession_) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (s *relaySession_) Mail(from string, _ *smtp.MailOptions) error {
+func (s *relayTestSession) Mail(from string, _ *smtp.MailOptions) error {
 	if s.r.user != "" && !s.authed {
 		return smtp.ErrAuthRequired
 	}
@@ -134,7 +134,7 @@ func (s *relaySession_) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-func (s *relaySession_) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (s *relayTestSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.r.mu.Lock()
 	defer s.r.mu.Unlock()
 	if s.r.reject[to] {
@@ -144,7 +144,7 @@ func (s *relaySession_) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (s *relaySession_) Data(r io.Reader) error {
+func (s *relayTestSession) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -169,8 +169,8 @@ func (s *relaySession_) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *relaySession_) Reset()        { s.from, s.to = "", nil }
-func (s *relaySession_) Logout() error { return nil }
+func (s *relayTestSession) Reset()        { s.from, s.to = "", nil }
+func (s *relayTestSession) Logout() error { return nil }
 
 // outEnv is a store, the policy and the outbound side of the e-mail channel.
 type outEnv struct {
