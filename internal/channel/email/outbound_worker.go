@@ -438,12 +438,19 @@ type relaySession struct {
 	w      *Worker
 	client *gomail.Client
 	conn   *gmsmtp.Client
+	// dialErr is the failure to reach the relay; the rest of the batch
+	// fails with it rather than wait for a relay that is down once per mail.
+	dialErr error
 }
 
 func (s *relaySession) send(ctx context.Context, msg *gomail.Msg) error {
+	if s.dialErr != nil {
+		return s.dialErr
+	}
 	if s.client == nil {
 		c, conn, err := s.w.dial(ctx)
 		if err != nil {
+			s.dialErr = err
 			return err
 		}
 		s.client, s.conn = c, conn
