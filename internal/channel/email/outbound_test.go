@@ -747,7 +747,6 @@ func TestOutboundConnectionRefusedIsTemporary(t *testing.T) {
 			t.Errorf("mail %d with the relay down: state %s attempts %d error %q", m.ID, m.State, m.Attempts, m.LastError)
 		}
 	}
-
 }
 
 func TestReplySubject(t *testing.T) {
