@@ -117,7 +117,13 @@ func TestTokenVerifier(t *testing.T) {
 				t.Error("last use not recorded")
 			}
 		}
-		for _, bad := range []string{"", "dtk_short", "Bearer " + secret, secret[:len(secret)-1] + "A"} {
+		// A token one character off: never the secret itself, whatever its
+		// last character is.
+		flipped := secret[:len(secret)-1] + "A"
+		if flipped == secret {
+			flipped = secret[:len(secret)-1] + "B"
+		}
+		for _, bad := range []string{"", "dtk_short", "Bearer " + secret, flipped} {
 			if _, err := v.Verify(ctx, bad); desk.ErrorCode(err) != desk.EUNAUTHORIZED {
 				t.Errorf("Verify(%q) err = %v", bad, err)
 			}

@@ -24,6 +24,10 @@ import (
 )
 
 func runServe(ctx context.Context, e env, args []string) error {
+	// Everything serve starts ends with this context, whether a signal or a
+	// failed listener ends the server.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	fs := newFlags(e, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db URL] [--smtp-addr HOST:PORT] [--smtp-relay HOST:PORT] [--imap-addr HOST:PORT]")
 	var db dbFlags
 	db.register(fs)
@@ -139,6 +143,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		// Stop the mail intake and the workers too: they end with ctx.
+		cancel()
 		return err
 	case <-ctx.Done():
 	}
