@@ -132,6 +132,19 @@ func parse(fs *flag.FlagSet, args []string, max int) error {
 	return nil
 }
 
+// parseN parses args and requires exactly n positional arguments after
+// the flags.
+func parseN(fs *flag.FlagSet, args []string, n int) error {
+	if err := parse(fs, args, n); err != nil {
+		return err
+	}
+	if fs.NArg() != n {
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
 // dbFlags registers the flags every command that opens the database takes.
 type dbFlags struct {
 	data string

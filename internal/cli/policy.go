@@ -62,12 +62,8 @@ func readPolicyFile(e env, path string) (*policy.Document, []byte, error) {
 
 func runPolicyCheck(e env, args []string) error {
 	fs := newFlags(e, "policy check", "policy check FILE")
-	if err := parse(fs, args, 1); err != nil {
+	if err := parseN(fs, args, 1); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	doc, _, err := readPolicyFile(e, fs.Arg(0))
 	if err != nil {
@@ -105,15 +101,11 @@ func loadPolicyRef(ctx context.Context, e env, db *dbFlags, ref string) (*policy
 }
 
 func runPolicyDiff(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "policy diff", "policy diff A B   (each a file, default, or @N for published version N)")
+	fs := newFlags(e, "policy diff", "policy diff [--data DIR] [--db URL] A B   (each a file, default, or @N for published version N)")
 	var db dbFlags
 	db.register(fs)
-	if err := parse(fs, args, 2); err != nil {
+	if err := parseN(fs, args, 2); err != nil {
 		return err
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return errUsage
 	}
 	a, err := loadPolicyRef(ctx, e, &db, fs.Arg(0))
 	if err != nil {
@@ -161,15 +153,11 @@ func runPolicyShow(ctx context.Context, e env, args []string) error {
 }
 
 func runPolicyPublish(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "policy publish", "policy publish FILE [--data DIR] [--db URL]")
+	fs := newFlags(e, "policy publish", "policy publish [--data DIR] [--db URL] FILE")
 	var db dbFlags
 	db.register(fs)
-	if err := parse(fs, args, 1); err != nil {
+	if err := parseN(fs, args, 1); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	_, src, err := readPolicyFile(e, fs.Arg(0))
 	if err != nil {
