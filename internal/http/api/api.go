@@ -73,6 +73,9 @@ type Config struct {
 	// TrustedOrigins are extra origins (scheme://host[:port]) allowed to
 	// make cookie-authenticated unsafe requests, besides same-origin ones.
 	TrustedOrigins []string
+	// Now is the clock of time-dependent answers such as which channels
+	// are open (default time.Now); tests fix it.
+	Now func() time.Time
 }
 
 // Defaults for Config fields left zero.
@@ -96,6 +99,8 @@ type server struct {
 	csrf     *http.CrossOriginProtection
 	metrics  *metrics
 	routes   []route
+	// calendars holds the business-hours calendar of the policy in force.
+	calendars calendarCache
 }
 
 // New returns the API handler. It panics on a configuration that cannot
@@ -139,6 +144,9 @@ func build(cfg Config) (*server, error) {
 	}
 	if cfg.ClientIP == nil {
 		cfg.ClientIP = remoteHost
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if cfg.Policy == nil {
 		k, err := policy.NewKeeper(context.Background(), cfg.Store)

@@ -59,6 +59,7 @@ var leastRole = map[string]desk.AgentRole{
 	"GET /api/v1/queues":  desk.RoleAgent,
 	"POST /api/v1/queues": desk.RoleAdmin,
 
+	"GET /api/v1/channels/status":           "",
 	"GET /api/v1/policy":                    desk.RoleAgent,
 	"GET /api/v1/policy/versions":           desk.RoleAgent,
 	"GET /api/v1/policy/versions/{version}": desk.RoleAgent,

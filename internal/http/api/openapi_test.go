@@ -185,6 +185,7 @@ func TestOpenAPIResponseSchemasMatchTheModel(t *testing.T) {
 		"Me": meResponse{}, "CreatedToken": createTokenResponse{}, "MessageResult": messageResponse{},
 		"PolicyVersion": desk.PolicyVersion{}, "Classification": desk.Classification{}, "ScopeVerdict": desk.ScopeVerdict{},
 		"Violation": desk.Violation{}, "ScopeCorrection": desk.ScopeCorrection{},
+		"ChannelsStatus": channelsStatusResponse{}, "ChannelStatus": channelStatus{},
 	} {
 		var s oaSchema
 		if err := json.Unmarshal(doc.Components.Schemas[name], &s); err != nil {

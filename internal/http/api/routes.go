@@ -82,6 +82,8 @@ func (s *server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/search", Role: agent, handle: s.search},
 		{Method: "GET", Path: "/api/v1/audit", Role: supervisor, handle: s.listAudit},
 
+		{Method: "GET", Path: "/api/v1/channels/status", Role: anyone, handle: s.channelsStatus},
+
 		{Method: "GET", Path: "/api/v1/policy", Role: agent, handle: s.policyInForce},
 		{Method: "GET", Path: "/api/v1/policy/versions", Role: agent, handle: s.listPolicyVersions},
 		{Method: "GET", Path: "/api/v1/policy/versions/{version}", Role: agent, handle: s.getPolicyVersion},
