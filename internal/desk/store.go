@@ -34,6 +34,7 @@ type Store interface {
 	CorrectionStore
 	MailStore
 	OutboxStore
+	WebhookStore
 }
 
 // AccountStore keeps customer accounts and their authorised contacts.

@@ -137,6 +137,8 @@ func TestOpenAPIRequestSchemasMatchTheCode(t *testing.T) {
 		"POST /api/v1/queues":                            createQueueRequest{},
 		"POST /api/v1/policy/versions":                   publishPolicyRequest{},
 		"POST /api/v1/classify":                          classifyRequest{},
+		"POST /api/v1/channels/webhook/{source}":         webhookMessage{},
+		"POST /api/v1/webhook-sources":                   createWebhookSourceRequest{},
 	}
 	for _, rt := range e.api.routes {
 		key := rt.Method + " " + rt.Path
@@ -186,6 +188,8 @@ func TestOpenAPIResponseSchemasMatchTheModel(t *testing.T) {
 		"PolicyVersion": desk.PolicyVersion{}, "Classification": desk.Classification{}, "ScopeVerdict": desk.ScopeVerdict{},
 		"Violation": desk.Violation{}, "ScopeCorrection": desk.ScopeCorrection{},
 		"ChannelsStatus": channelsStatusResponse{}, "ChannelStatus": channelStatus{},
+		"WebhookResult": webhookResponse{}, "WebhookSource": desk.WebhookSource{}, "CreatedWebhookSource": createWebhookSourceResponse{},
+		"WebhookMessage": webhookMessage{}, "CreateWebhookSourceRequest": createWebhookSourceRequest{},
 	} {
 		var s oaSchema
 		if err := json.Unmarshal(doc.Components.Schemas[name], &s); err != nil {

@@ -83,6 +83,10 @@ func (s *server) routeTable() []route {
 		{Method: "GET", Path: "/api/v1/audit", Role: supervisor, handle: s.listAudit},
 
 		{Method: "GET", Path: "/api/v1/channels/status", Role: anyone, handle: s.channelsStatus},
+		{Method: "POST", Path: "/api/v1/channels/webhook/{source}", Role: anyone, handle: s.webhookIntake},
+		{Method: "POST", Path: "/api/v1/webhook-sources", Role: admin, handle: s.createWebhookSource},
+		{Method: "GET", Path: "/api/v1/webhook-sources", Role: admin, handle: s.listWebhookSources},
+		{Method: "DELETE", Path: "/api/v1/webhook-sources/{name}", Role: admin, handle: s.deleteWebhookSource},
 
 		{Method: "GET", Path: "/api/v1/policy", Role: agent, handle: s.policyInForce},
 		{Method: "GET", Path: "/api/v1/policy/versions", Role: agent, handle: s.listPolicyVersions},

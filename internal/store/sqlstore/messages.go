@@ -179,6 +179,9 @@ func (db *DB) addMessage(ctx context.Context, m *desk.Message, files []desk.NewA
 		if err := db.claimMail(ctx, x, &n); err != nil {
 			return err
 		}
+		if err := db.claimWebhook(ctx, x, &n); err != nil {
+			return err
+		}
 		if also != nil {
 			if err := also(x, &n); err != nil {
 				return err

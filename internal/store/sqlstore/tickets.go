@@ -142,6 +142,9 @@ func (db *DB) CreateTicket(ctx context.Context, t *desk.Ticket, contact *desk.Co
 		if err := db.claimMail(ctx, x, &nm); err != nil {
 			return err
 		}
+		if err := db.claimWebhook(ctx, x, &nm); err != nil {
+			return err
+		}
 		events := make([]auditEntry, 0, 3)
 		if created {
 			events = append(events, auditEntry{"contact.create", EntityContact, c.ID, nil, c})

@@ -61,6 +61,9 @@ func Run(t *testing.T, open func(t *testing.T) desk.Store) {
 		{"outbox/lease", testOutboxLease},
 		{"outbox/concurrent_claims", testOutboxConcurrentClaims},
 		{"outbox/mailbox_positions", testMailboxPositions},
+		{"webhook/sources", testWebhookSources},
+		{"webhook/nonces", testWebhookNonces},
+		{"webhook/claim", testWebhookClaim},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
