@@ -2,7 +2,6 @@ package policy
 
 import (
 	_ "embed"
-	"sync"
 )
 
 // DefaultSource is the YAML of the policy a fresh install runs: Atak
@@ -11,14 +10,12 @@ import (
 //go:embed default.yaml
 var DefaultSource []byte
 
-var defaultOnce = sync.OnceValues(func() (*Document, error) {
-	return Parse("default.yaml", DefaultSource)
-})
-
-// Default returns the built-in policy. It panics if the embedded file is
-// broken, which the package's tests rule out.
+// Default returns the built-in policy, freshly read: each caller gets its
+// own document, so a caller that changes it (a test, a tool building a
+// variant) cannot change the policy anyone else runs. It panics if the
+// embedded file is broken, which the package's tests rule out.
 func Default() *Document {
-	doc, err := defaultOnce()
+	doc, err := Parse("default.yaml", DefaultSource)
 	if err != nil {
 		panic("policy: the built-in policy is invalid:\n" + err.Error())
 	}

@@ -47,7 +47,9 @@ func (k *Keeper) Refresh(ctx context.Context) error {
 	v, err := k.store.PolicyInForce(ctx, time.Now())
 	if desk.ErrorCode(err) == desk.ENOTFOUND {
 		// Nothing published yet: the built-in policy, as version 0.
-		k.cur.Store(&InForce{Version: 0, Doc: Default()})
+		if cur := k.cur.Load(); cur == nil || cur.Version != 0 {
+			k.cur.Store(&InForce{Version: 0, Doc: Default()})
+		}
 		return nil
 	}
 	if err != nil {
