@@ -76,16 +76,9 @@ func (search) Search(ctx context.Context, x sqlstore.Executor, terms []sqlstore.
 	if err != nil {
 		return nil, fmt.Errorf("text search: %w", err)
 	}
-	defer rows.Close()
-	var out []sqlstore.SearchRow
-	for rows.Next() {
-		var r sqlstore.SearchRow
-		var mid *int64
-		if err := rows.Scan(&r.TicketID, &mid, &r.Rank, &r.Subject, &r.Text); err != nil {
-			return nil, fmt.Errorf("text search: %w", err)
-		}
-		r.MessageID = mid
-		out = append(out, r)
+	out, err := sqlstore.ScanSearchRows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("text search: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

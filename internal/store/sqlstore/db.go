@@ -94,6 +94,21 @@ type SearchRow struct {
 	Text      string
 }
 
+// ScanSearchRows reads the rows of a dialect's search query, whose columns
+// are ticket_id, message_id (NULL for a subject match), rank, subject, text.
+func ScanSearchRows(rows *sql.Rows) ([]SearchRow, error) {
+	defer rows.Close()
+	var out []SearchRow
+	for rows.Next() {
+		var r SearchRow
+		if err := rows.Scan(&r.TicketID, &r.MessageID, &r.Rank, &r.Subject, &r.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // Executor runs SQL with ? placeholders, inside a transaction or not.
 type Executor interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
