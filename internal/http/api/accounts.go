@@ -96,20 +96,6 @@ func (s *server) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getAccount returns one account.
-func (s *server) getAccount(w http.ResponseWriter, r *http.Request) error {
-	id, err := decode.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.store.Account(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	respond.JSON(w, http.StatusOK, a)
-	return nil
-}
-
 type updateAccountRequest struct {
 	Name     decode.Optional[string]             `json:"name"`
 	Kind     decode.Optional[desk.AccountKind]   `json:"kind"`

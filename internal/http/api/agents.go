@@ -23,20 +23,6 @@ func (s *server) listAgents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getAgent returns one staff member.
-func (s *server) getAgent(w http.ResponseWriter, r *http.Request) error {
-	id, err := decode.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.store.Agent(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	respond.JSON(w, http.StatusOK, a)
-	return nil
-}
-
 type createAgentRequest struct {
 	Email    string         `json:"email"`
 	Name     string         `json:"name"`

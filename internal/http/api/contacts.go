@@ -71,20 +71,6 @@ func (s *server) listContacts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getContact returns one contact.
-func (s *server) getContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := decode.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	c, err := s.store.Contact(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	respond.JSON(w, http.StatusOK, c)
-	return nil
-}
-
 type updateContactRequest struct {
 	Name      decode.Optional[string] `json:"name"`
 	AccountID decode.Optional[int64]  `json:"account_id"`

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"destek/internal/desk"
+	"destek/internal/http/decode"
+	"destek/internal/http/respond"
 )
 
 // route is one endpoint. The table below is the single list of endpoints:
@@ -46,7 +49,7 @@ func (s *server) routeTable() []route {
 
 		{Method: "POST", Path: "/api/v1/tickets", Role: agent, handle: s.createTicket},
 		{Method: "GET", Path: "/api/v1/tickets", Role: agent, handle: s.listTickets},
-		{Method: "GET", Path: "/api/v1/tickets/{id}", Role: agent, handle: s.getTicket},
+		{Method: "GET", Path: "/api/v1/tickets/{id}", Role: agent, handle: getByID(s.store.Ticket)},
 		{Method: "PATCH", Path: "/api/v1/tickets/{id}", Role: agent, handle: s.updateTicket},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/assign", Role: agent, handle: s.assignTicket},
 		{Method: "POST", Path: "/api/v1/tickets/{id}/status", Role: agent, handle: s.setTicketStatus},
@@ -59,7 +62,7 @@ func (s *server) routeTable() []route {
 
 		{Method: "POST", Path: "/api/v1/accounts", Role: agent, handle: s.createAccount},
 		{Method: "GET", Path: "/api/v1/accounts", Role: agent, handle: s.listAccounts},
-		{Method: "GET", Path: "/api/v1/accounts/{id}", Role: agent, handle: s.getAccount},
+		{Method: "GET", Path: "/api/v1/accounts/{id}", Role: agent, handle: getByID(s.store.Account)},
 		{Method: "PATCH", Path: "/api/v1/accounts/{id}", Role: agent, handle: s.updateAccount},
 		{Method: "GET", Path: "/api/v1/accounts/{id}/authorised-contacts", Role: agent, handle: s.listAuthorisedContacts},
 		{Method: "POST", Path: "/api/v1/accounts/{id}/authorised-contacts", Role: supervisor, handle: s.addAuthorisedContact},
@@ -67,11 +70,11 @@ func (s *server) routeTable() []route {
 
 		{Method: "POST", Path: "/api/v1/contacts", Role: agent, handle: s.createContact},
 		{Method: "GET", Path: "/api/v1/contacts", Role: agent, handle: s.listContacts},
-		{Method: "GET", Path: "/api/v1/contacts/{id}", Role: agent, handle: s.getContact},
+		{Method: "GET", Path: "/api/v1/contacts/{id}", Role: agent, handle: getByID(s.store.Contact)},
 		{Method: "PATCH", Path: "/api/v1/contacts/{id}", Role: agent, handle: s.updateContact},
 
 		{Method: "GET", Path: "/api/v1/agents", Role: agent, handle: s.listAgents},
-		{Method: "GET", Path: "/api/v1/agents/{id}", Role: agent, handle: s.getAgent},
+		{Method: "GET", Path: "/api/v1/agents/{id}", Role: agent, handle: getByID(s.store.Agent)},
 		{Method: "POST", Path: "/api/v1/agents", Role: admin, handle: s.createAgent},
 		{Method: "PATCH", Path: "/api/v1/agents/{id}", Role: admin, handle: s.updateAgent},
 		{Method: "POST", Path: "/api/v1/agents/{id}/password", Role: admin, handle: s.resetAgentPassword},
@@ -95,5 +98,22 @@ func (s *server) routeTable() []route {
 
 		{Method: "POST", Path: "/api/v1/classify", Role: agent, handle: s.classifyText},
 		{Method: "GET", Path: "/api/v1/classification/corrections", Role: supervisor, handle: s.listCorrections},
+	}
+}
+
+// getByID answers GET …/{id} with the entity fetch returns for the id in
+// the path: one handler for every resource read by its numeric id.
+func getByID[T any](fetch func(context.Context, int64) (T, error)) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := decode.PathID(r, "id")
+		if err != nil {
+			return err
+		}
+		v, err := fetch(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		respond.JSON(w, http.StatusOK, v)
+		return nil
 	}
 }

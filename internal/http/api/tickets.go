@@ -170,20 +170,6 @@ func (s *server) listTickets(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// getTicket returns one ticket (its messages are a separate resource).
-func (s *server) getTicket(w http.ResponseWriter, r *http.Request) error {
-	id, err := decode.PathID(r, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.store.Ticket(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	respond.JSON(w, http.StatusOK, t)
-	return nil
-}
-
 type updateTicketRequest struct {
 	Subject       decode.Optional[string]        `json:"subject"`
 	Priority      decode.Optional[desk.Priority] `json:"priority"`
