@@ -275,16 +275,7 @@ func testMailClaimConcurrent(t *testing.T, s desk.Store) {
 		}()
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch desk.ErrorCode(err) {
-		case "":
-			ok++
-		case desk.ECONFLICT:
-		default:
-			t.Fatalf("unexpected error: %v", err)
-		}
-	}
+	ok := winners(t, errs, "unexpected error")
 	if ok != 1 || countTickets(t, s) != 1 {
 		t.Fatalf("%d claims succeeded, %d tickets; want 1 and 1", ok, countTickets(t, s))
 	}

@@ -770,3 +770,20 @@ func equalJSON(a, b any) bool {
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
+
+// winners counts the calls of a race that succeeded; the others must have
+// lost with a conflict, and any other error fails the test.
+func winners(t *testing.T, errs []error, what string) int {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		switch desk.ErrorCode(err) {
+		case "":
+			ok++
+		case desk.ECONFLICT:
+		default:
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	return ok
+}

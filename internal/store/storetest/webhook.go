@@ -84,16 +84,7 @@ func testWebhookNonces(t *testing.T, s desk.Store) {
 		}()
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch desk.ErrorCode(err) {
-		case "":
-			ok++
-		case desk.ECONFLICT:
-		default:
-			t.Errorf("racing nonce: %v", err)
-		}
-	}
+	ok := winners(t, errs, "racing nonce")
 	if ok != 1 {
 		t.Errorf("%d racing uses of one nonce succeeded, want 1", ok)
 	}
@@ -155,16 +146,7 @@ func testWebhookClaim(t *testing.T, s desk.Store) {
 		}()
 	}
 	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch desk.ErrorCode(err) {
-		case "":
-			ok++
-		case desk.ECONFLICT:
-		default:
-			t.Errorf("racing claim: %v", err)
-		}
-	}
+	ok := winners(t, errs, "racing claim")
 	ms, err = s.Messages(agentCtx, tk2.ID)
 	must(t, err)
 	if ok != 1 || len(ms) != 2 {
